@@ -1,0 +1,112 @@
+"""Price history: one PollRun per poll, the offers it saw, and a pointer per provider to its
+latest good poll.
+
+Readers find the latest prices through ``ProviderState.current_poll`` (one row per provider), so
+reading the latest prices costs the same whatever the history holds. A poll's offers and the
+pointer move in one transaction: readers see the previous complete poll or the new one.
+"""
+
+from django.db import models
+
+
+class Availability(models.TextChoices):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+    UNAVAILABLE = "unavailable", "Unavailable"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Source(models.TextChoices):
+    LIVE = "live", "Live API"
+    CATALOG = "catalog", "Built-in price list"
+
+
+class GpuModel(models.Model):
+    """Mirror of pricing.gpus.GPUS (the code is the source of truth; synced on migrate/refresh)."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=60)
+    vendor = models.CharField(max_length=20)
+    memory_gb = models.PositiveIntegerField()
+    board_power_w = models.PositiveIntegerField()
+    bf16_tflops = models.FloatField(null=True, blank=True)
+    fp16_tflops = models.FloatField()
+    gpu_class = models.CharField(max_length=20)
+    aliases = models.JSONField(default=list, blank=True)
+    source = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["memory_gb", "name"]
+        verbose_name = "GPU model"
+
+    def __str__(self):
+        return self.name
+
+
+class PollRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        OK = "ok", "OK"
+        FAILED = "failed", "Failed"
+
+    provider = models.CharField(max_length=20, db_index=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    # For catalog polls: the date of the built-in price list the offers come from.
+    catalog_date = models.DateField(null=True, blank=True)
+    offer_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    unknown_gpus = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["provider", "-started_at"])]
+
+    def __str__(self):
+        return f"{self.provider} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class Offer(models.Model):
+    """One offer as seen by one poll. Never updated or deleted: the history."""
+
+    poll = models.ForeignKey(PollRun, on_delete=models.PROTECT, related_name="offers")
+    provider = models.CharField(max_length=20)
+    provider_sku = models.CharField(max_length=200)
+    gpu = models.ForeignKey(GpuModel, on_delete=models.PROTECT, related_name="offers")
+    gpu_count = models.PositiveSmallIntegerField()
+    gpu_memory_gb = models.PositiveIntegerField()
+    usd_per_hour = models.DecimalField(max_digits=12, decimal_places=4)
+    usd_per_gpu_hour = models.DecimalField(max_digits=12, decimal_places=4)
+    region = models.CharField(max_length=100, blank=True)
+    availability = models.CharField(max_length=12, choices=Availability.choices)
+    interruptible = models.BooleanField(default=False)
+    tier = models.CharField(max_length=20, blank=True)
+    observed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # History queries: one GPU over a time range.
+            models.Index(fields=["gpu", "observed_at"], name="offer_gpu_observed"),
+        ]
+
+    def __str__(self):
+        return f"{self.provider} {self.provider_sku} ${self.usd_per_hour}/h"
+
+
+class ProviderState(models.Model):
+    """Per provider: the latest good poll (what readers serve) and the latest attempt."""
+
+    provider = models.CharField(max_length=20, unique=True)
+    current_poll = models.ForeignKey(PollRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    last_attempt = models.ForeignKey(PollRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Claim for "two polls of the same provider never run at once": a conditional update sets it.
+    locked_until = models.DateTimeField(null=True, blank=True)
+    lock_token = models.CharField(max_length=40, blank=True)
+
+    def __str__(self):
+        return self.provider

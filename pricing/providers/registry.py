@@ -1,0 +1,42 @@
+"""The provider registry: slug -> adapter module. Adding a provider is one module and one line here.
+
+Each adapter module defines:
+    SLUG, NAME                      "runpod", "RunPod"
+    SETUP_MINUTES = (min, max)      from the product document
+    BILLING_INCREMENT_SECONDS       60 for per-minute billing, 1 for per-second
+    SIGNUP_URL, DOCS_URL
+    def fetch(client) -> FetchResult           live offers from the provider's API
+    def catalog_offers() -> FetchResult        the dated built-in list prices (source "catalog")
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+from django.conf import settings
+
+from . import lambda_cloud, runpod, together, vast
+
+PROVIDERS: dict[str, ModuleType] = {
+    "runpod": runpod,
+    "lambda": lambda_cloud,
+    "together": together,
+    "vast": vast,
+}
+
+
+def provider_names() -> dict[str, str]:
+    return {slug: mod.NAME for slug, mod in PROVIDERS.items()}
+
+
+def uses_live_api(slug: str) -> bool:
+    """Live when not offline and the team gave a key, or pointed the adapter at another server
+    (a proxy or a test double) with ``*_API_URL``."""
+    if settings.PRICING_OFFLINE:
+        return False
+    conf = settings.PROVIDER_SETTINGS.get(slug, {})
+    key_env, url_env = conf.get("key_env"), conf.get("url_env")
+    has_key = bool(key_env and os.environ.get(key_env, "").strip())
+    has_url = bool(url_env and os.environ.get(url_env, "").strip())
+    return has_key or has_url

@@ -1,0 +1,143 @@
+"""Writes: polling a provider into a PollRun + its offers, and keeping the GPU table in sync."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+
+import httpx
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .gpus import GPUS
+from .models import GpuModel, Offer, PollRun, ProviderState, Source
+from .providers.base import FetchResult, ProviderError
+from .providers.http import build_client
+from .providers.registry import PROVIDERS, uses_live_api
+
+logger = logging.getLogger(__name__)
+
+# A claim older than this is considered abandoned (a worker killed mid-poll).
+LOCK_SECONDS = 180
+
+
+def gpu_catalog_sync() -> dict[str, GpuModel]:
+    """Make the GpuModel table match pricing.gpus.GPUS. Returns slug -> row."""
+    existing = {g.slug: g for g in GpuModel.objects.all()}
+    for spec in GPUS:
+        values = dict(
+            name=spec.name, vendor=spec.vendor, memory_gb=spec.memory_gb, board_power_w=spec.board_power_w,
+            bf16_tflops=spec.bf16_tflops, fp16_tflops=spec.fp16_tflops, gpu_class=spec.gpu_class,
+            aliases=list(spec.aliases), source=spec.source,
+        )
+        row = existing.get(spec.slug)
+        if row is None:
+            existing[spec.slug] = GpuModel.objects.create(slug=spec.slug, **values)
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            GpuModel.objects.filter(pk=row.pk).update(**values)
+    return existing
+
+
+def _claim(slug: str) -> str | None:
+    """Conditional-update claim so two polls of one provider never run at once (works on SQLite
+    and Postgres alike). Returns a token, or None when another poll holds the claim."""
+    ProviderState.objects.get_or_create(provider=slug)
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    claimed = ProviderState.objects.filter(provider=slug).filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+    ).update(locked_until=now + dt.timedelta(seconds=LOCK_SECONDS), lock_token=token)
+    return token if claimed else None
+
+
+def _release(slug: str, token: str) -> None:
+    ProviderState.objects.filter(provider=slug, lock_token=token).update(locked_until=None, lock_token="")
+
+
+def poll_provider(slug: str, *, transport: httpx.BaseTransport | None = None) -> PollRun | None:
+    """Poll one provider and record the result. Never raises for provider trouble: a failed poll
+    is recorded, the last good offers stay and are reported stale. Returns None when another poll
+    of the same provider is already running."""
+    adapter = PROVIDERS[slug]
+    token = _claim(slug)
+    if token is None:
+        logger.info("poll %s skipped: another poll of it is running", slug)
+        return None
+    live = uses_live_api(slug)
+    started = timezone.now()
+    t0 = time.monotonic()
+    run = PollRun.objects.create(provider=slug, started_at=started,
+                                 source=Source.LIVE if live else Source.CATALOG)
+    ProviderState.objects.filter(provider=slug).update(last_attempt=run)
+    try:
+        try:
+            result = adapter.fetch(build_client(slug, transport=transport)) if live else adapter.catalog_offers()
+            if not isinstance(result, FetchResult):
+                raise ProviderError(f"{slug}: adapter returned no result")
+        except ProviderError as exc:
+            _fail(run, str(exc), t0)
+            return run
+        except Exception as exc:  # an adapter bug must not take the other providers down
+            logger.exception("poll %s: unexpected adapter error", slug)
+            _fail(run, f"{slug}: unexpected error while reading the provider's answer ({type(exc).__name__})", t0)
+            return run
+        snapshot_record(run, result, t0=t0)
+        return run
+    finally:
+        _release(slug, token)
+
+
+def _fail(run: PollRun, message: str, t0: float) -> None:
+    run.status = PollRun.Status.FAILED
+    run.error = message
+    run.finished_at = timezone.now()
+    run.duration_ms = int((time.monotonic() - t0) * 1000)
+    run.save(update_fields=["status", "error", "finished_at", "duration_ms"])
+    logger.warning("poll %s failed: %s", run.provider, message)
+
+
+@transaction.atomic
+def snapshot_record(run: PollRun, result: FetchResult, *, t0: float | None = None) -> PollRun:
+    """Store a poll's offers and move the provider's pointer to it, in one transaction: readers see
+    the previous complete poll or this one, never a mix. A constant number of queries whatever
+    the number of offers."""
+    gpus = {g.slug: g for g in GpuModel.objects.all()}
+    if len(gpus) < len(GPUS):
+        gpus = gpu_catalog_sync()
+    now = timezone.now()
+    rows = []
+    skipped = result.skipped
+    unknown = list(result.unknown_gpus)
+    for o in result.offers:
+        gpu = gpus.get(o.gpu_slug)
+        if gpu is None or o.gpu_count < 1 or o.usd_per_hour <= 0:
+            skipped += 1
+            if gpu is None and o.gpu_slug not in unknown:
+                unknown.append(o.gpu_slug)
+            continue
+        rows.append(Offer(
+            poll=run, provider=run.provider, provider_sku=o.provider_sku[:200], gpu=gpu,
+            gpu_count=o.gpu_count, gpu_memory_gb=o.gpu_memory_gb, usd_per_hour=o.usd_per_hour,
+            usd_per_gpu_hour=o.usd_per_gpu_hour, region=o.region[:100], availability=o.availability,
+            interruptible=o.interruptible, tier=o.tier, observed_at=now,
+        ))
+    Offer.objects.bulk_create(rows, batch_size=2000)
+    run.status = PollRun.Status.OK
+    run.source = result.source
+    run.catalog_date = result.catalog_date
+    run.offer_count = len(rows)
+    run.skipped_count = skipped
+    run.unknown_gpus = sorted(set(unknown))[:200]
+    run.error = "; ".join(result.notes)[:2000]
+    run.finished_at = now
+    if t0 is not None:
+        run.duration_ms = int((time.monotonic() - t0) * 1000)
+    run.save()
+    ProviderState.objects.filter(provider=run.provider).update(current_poll=run)
+    from . import signals
+
+    transaction.on_commit(lambda: signals.poll_succeeded.send(sender=PollRun, poll_id=run.pk, provider=run.provider))
+    return run

@@ -1,0 +1,41 @@
+"""Database down: a 503 (JSON for the API, a plain page otherwise), never a traceback."""
+
+import logging
+
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+
+logger = logging.getLogger(__name__)
+
+MESSAGE = "The price database is unavailable right now. Please try again in a minute."
+
+
+class DatabaseUnavailableMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            return self.get_response(request)
+        except (OperationalError, InterfaceError) as exc:
+            return self._unavailable(request, exc)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, (OperationalError, InterfaceError)) or (
+            isinstance(exception, DatabaseError) and "connection" in str(exception).lower()
+        ):
+            return self._unavailable(request, exception)
+        return None
+
+    def _unavailable(self, request, exc):
+        logger.error("database unavailable: %s", type(exc).__name__)
+        if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+            resp = JsonResponse({"detail": MESSAGE}, status=503)
+        else:
+            resp = HttpResponse(
+                "<!doctype html><html lang=en><meta charset=utf-8><title>Unavailable</title>"
+                f"<h1>Temporarily unavailable</h1><p>{MESSAGE}</p></html>",
+                status=503,
+            )
+        resp["Retry-After"] = "30"
+        return resp

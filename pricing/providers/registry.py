@@ -38,5 +38,7 @@ def uses_live_api(slug: str) -> bool:
     conf = settings.PROVIDER_SETTINGS.get(slug, {})
     key_env, url_env = conf.get("key_env"), conf.get("url_env")
     has_key = bool(key_env and os.environ.get(key_env, "").strip())
-    has_url = bool(url_env and os.environ.get(url_env, "").strip())
+    url = os.environ.get(url_env, "").strip().rstrip("/") if url_env else ""
+    # The real base URL written out (as in .env.example) is not a test double: it needs a key.
+    has_url = bool(url) and url != conf.get("default_url", "").rstrip("/")
     return has_key or has_url

@@ -32,6 +32,10 @@ class GpuSpec:
     families: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     source: str = NVIDIA_DS
+    # How GPUs of one server talk to each other: "nvlink" (NVLink/NVSwitch, SXM boards and NVL
+    # bridges), "infinity-fabric" (AMD xGMI) or "pcie". Drives the estimator's multi-GPU efficiency.
+    # Sources: the same datasheets (SXM/OAM form factors, NVLink bridge support).
+    interconnect: str = "pcie"
 
     @property
     def peak_tflops(self) -> float:
@@ -113,12 +117,14 @@ GPUS: tuple[GpuSpec, ...] = (
             "Tesla V100-SXM2-16GB", "Tesla V100-PCIE-16GB", "Tesla V100", "V100", "V100 16GB",
             "V100 SXM2 16GB", "V100 PCIe 16GB", "Tesla V100 (16 GB)",
         ),
+        interconnect="nvlink",
         source="NVIDIA V100 datasheet (SXM2: 125 TFLOPS FP16 tensor, 300 W; no BF16)",
     ),
     GpuSpec(
         "v100-32gb", "V100 32GB", "NVIDIA", 32, 300, None, 125.0, 15.7, "datacenter",
         families=("v100",),
         aliases=("Tesla V100-SXM2-32GB", "V100 32GB", "V100 SXM2 32GB", "Tesla V100 (32 GB)"),
+        interconnect="nvlink",
         source="NVIDIA V100 datasheet (SXM2 32 GB)",
     ),
     GpuSpec(
@@ -129,6 +135,7 @@ GPUS: tuple[GpuSpec, ...] = (
             "A100 PCIe 40GB", "A100 40GB PCIe", "NVIDIA A100-SXM4-40GB", "NVIDIA A100-PCIE-40GB",
             "A100 (40 GB SXM4)", "A100-40GB",
         ),
+        interconnect="nvlink",
         source="NVIDIA A100 datasheet (SXM4 400 W; PCIe 250 W)",
     ),
     GpuSpec(
@@ -144,6 +151,7 @@ GPUS: tuple[GpuSpec, ...] = (
             "NVIDIA A100-SXM4-80GB", "A100 SXM", "A100 SXM4", "A100 80GB SXM", "A100 SXM4 80GB",
             "A100 80GB SXM4", "A100 (80 GB SXM4)", "a100 80gb sxm", "A100-80GB", "A100 80GB",
         ),
+        interconnect="nvlink",
         source="NVIDIA A100 datasheet (SXM4 80 GB, 400 W)",
     ),
     GpuSpec(
@@ -159,18 +167,21 @@ GPUS: tuple[GpuSpec, ...] = (
             "NVIDIA H100 80GB HBM3", "H100 SXM", "H100 SXM5", "H100 80GB SXM", "H100 80GB SXM5",
             "H100 (80 GB SXM5)", "h100 80gb sxm", "H100 80GB HBM3",
         ),
+        interconnect="nvlink",
         source="NVIDIA H100 Tensor Core GPU datasheet (SXM5, 700 W)",
     ),
     GpuSpec(
         "h100-nvl", "H100 NVL", "NVIDIA", 94, 400, 835.0, 835.0, 60.0, "datacenter",
         families=("h100",),
         aliases=("NVIDIA H100 NVL", "H100 NVL", "H100 94GB NVL"),
+        interconnect="nvlink",
         source="NVIDIA H100 NVL datasheet (350-400 W)",
     ),
     GpuSpec(
         "gh200", "GH200", "NVIDIA", 96, 900, 989.4, 989.4, 66.9, "datacenter",
         families=("gh200",),
         aliases=("NVIDIA GH200", "GH200 96GB", "GH200 (96 GB)", "GH200 480GB"),
+        interconnect="nvlink",
         source="NVIDIA GH200 Grace Hopper datasheet (module power up to 900 W incl. CPU)",
     ),
     GpuSpec(
@@ -180,24 +191,28 @@ GPUS: tuple[GpuSpec, ...] = (
             "NVIDIA H200", "H200", "H200 SXM", "H200 141GB", "H200 140GB", "H200 140GB SXM",
             "h200 140gb sxm", "H200 SXM 141GB",
         ),
+        interconnect="nvlink",
         source="NVIDIA H200 datasheet (SXM, 700 W)",
     ),
     GpuSpec(
         "h200-nvl", "H200 NVL", "NVIDIA", 141, 600, 835.0, 835.0, 60.0, "datacenter",
         families=("h200",),
         aliases=("NVIDIA H200 NVL", "H200 NVL", "H200 NVL 143GB"),
+        interconnect="nvlink",
         source="NVIDIA H200 datasheet (NVL, up to 600 W; BF16 figure uncertain)",
     ),
     GpuSpec(
         "b200", "B200", "NVIDIA", 180, 1000, 2250.0, 2250.0, 80.0, "datacenter",
         families=("b200",),
         aliases=("NVIDIA B200", "B200", "B200 180GB", "B200 180GB SXM", "b200 180gb sxm", "B200 192GB"),
+        interconnect="nvlink",
         source="NVIDIA DGX B200 / HGX B200 datasheet (4.5 PFLOPS sparse FP16 per GPU -> 2.25 dense)",
     ),
     GpuSpec(
         "mi300x", "MI300X", "AMD", 192, 750, 1307.4, 1307.4, 163.4, "datacenter",
         families=("mi300x",),
         aliases=("AMD Instinct MI300X OAM", "AMD Instinct MI300X", "MI300X", "MI300X OAM"),
+        interconnect="infinity-fabric",
         source="AMD Instinct MI300X datasheet (dense BF16 1307.4 TFLOPS, 750 W)",
     ),
 )

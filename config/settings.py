@@ -105,11 +105,11 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down must cost latency, not pages: short timeouts, and errors behave like cache
+            # misses (the throttle fails open while Redis is down: see config/cache.py).
+            "BACKEND": "config.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
-            # Redis down must cost latency, not pages: short timeouts, errors fall back (see
-            # pricing.cache).
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
     }
 else:
@@ -226,7 +226,11 @@ PROVIDER_MAX_RESPONSE_BYTES = envint("PROVIDER_MAX_RESPONSE_BYTES", 20 * 1024 * 
 CELERY_FILE_QUEUE_DIR = BASE_DIR / "var" / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 1, "socket_timeout": 2}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    # A web request that publishes a task while the broker is down must not hang (celery #4556):
+    # give up after ~0.5 s in total (one connect attempt + two quick retries).
+    CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

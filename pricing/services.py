@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 import uuid
 
 import httpx
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -57,6 +59,11 @@ def _release(slug: str, token: str) -> None:
     ProviderState.objects.filter(provider=slug, lock_token=token).update(locked_until=None, lock_token="")
 
 
+class NoUsableOffers(ProviderError):
+    """A poll that parsed but yielded nothing to store. Storing it would move the pointer to an
+    empty poll and wipe the last good prices, so it counts as a failed poll instead."""
+
+
 def poll_provider(slug: str, *, transport: httpx.BaseTransport | None = None) -> PollRun | None:
     """Poll one provider and record the result. Never raises for provider trouble: a failed poll
     is recorded, the last good offers stay and are reported stale. Returns None when another poll
@@ -66,37 +73,60 @@ def poll_provider(slug: str, *, transport: httpx.BaseTransport | None = None) ->
     if token is None:
         logger.info("poll %s skipped: another poll of it is running", slug)
         return None
-    live = uses_live_api(slug)
-    started = timezone.now()
-    t0 = time.monotonic()
-    run = PollRun.objects.create(provider=slug, started_at=started,
-                                 source=Source.LIVE if live else Source.CATALOG)
-    ProviderState.objects.filter(provider=slug).update(last_attempt=run)
     try:
+        live = uses_live_api(slug)
+        t0 = time.monotonic()
+        run = PollRun.objects.create(provider=slug, started_at=timezone.now(),
+                                     source=Source.LIVE if live else Source.CATALOG)
+        ProviderState.objects.filter(provider=slug).update(last_attempt=run)
         try:
             result = adapter.fetch(build_client(slug, transport=transport)) if live else adapter.catalog_offers()
             if not isinstance(result, FetchResult):
                 raise ProviderError(f"{slug}: adapter returned no result")
         except ProviderError as exc:
-            _fail(run, str(exc), t0)
-            return run
+            return _fail(run, str(exc), t0)
         except Exception as exc:  # an adapter bug must not take the other providers down
             logger.exception("poll %s: unexpected adapter error", slug)
-            _fail(run, f"{slug}: unexpected error while reading the provider's answer ({type(exc).__name__})", t0)
-            return run
-        snapshot_record(run, result, t0=t0)
-        return run
+            return _fail(run, f"{slug}: unexpected error while reading the provider's answer "
+                              f"({type(exc).__name__})", t0)
+        try:
+            return snapshot_record(run, result, t0=t0)
+        except NoUsableOffers as exc:
+            return _fail(run, str(exc), t0, result=result)
+        except Exception as exc:
+            # snapshot_record is atomic: its offers and the pointer move are rolled back, so the
+            # last good prices stay. Record the failure in a fresh transaction, never leave "running".
+            logger.exception("poll %s: could not store the offers", slug)
+            return _fail(run, f"{slug}: could not store the offers ({type(exc).__name__})", t0, result=result)
     finally:
         _release(slug, token)
 
 
-def _fail(run: PollRun, message: str, t0: float) -> None:
+def _fail(run: PollRun, message: str, t0: float, *, result: FetchResult | None = None) -> PollRun:
+    message = redact(message)
     run.status = PollRun.Status.FAILED
-    run.error = message
+    run.error = message[:2000]
     run.finished_at = timezone.now()
     run.duration_ms = int((time.monotonic() - t0) * 1000)
-    run.save(update_fields=["status", "error", "finished_at", "duration_ms"])
+    # snapshot_record may have changed these in memory before its transaction rolled back.
+    run.offer_count = 0
+    run.skipped_count = result.skipped if result else 0
+    run.unknown_gpus = sorted(set(result.unknown_gpus))[:200] if result else []
+    with transaction.atomic():
+        run.save(update_fields=["status", "error", "finished_at", "duration_ms", "offer_count",
+                                "skipped_count", "unknown_gpus"])
     logger.warning("poll %s failed: %s", run.provider, message)
+    return run
+
+
+def redact(message: str) -> str:
+    """Remove any configured provider key from a message (a provider may echo it back in an error
+    body); messages end up in the database, the logs and the UI."""
+    for conf in settings.PROVIDER_SETTINGS.values():
+        key = os.environ.get(conf["key_env"], "").strip() if conf.get("key_env") else ""
+        if len(key) >= 4:
+            message = message.replace(key, "[redacted]")
+    return message
 
 
 @transaction.atomic
@@ -124,6 +154,9 @@ def snapshot_record(run: PollRun, result: FetchResult, *, t0: float | None = Non
             usd_per_gpu_hour=o.usd_per_gpu_hour, region=o.region[:100], availability=o.availability,
             interruptible=o.interruptible, tier=o.tier, observed_at=now,
         ))
+    if not rows:
+        raise NoUsableOffers(f"{run.provider}: provider returned no usable offers "
+                             f"({skipped} rows skipped); last good prices kept")
     Offer.objects.bulk_create(rows, batch_size=2000)
     run.status = PollRun.Status.OK
     run.source = result.source

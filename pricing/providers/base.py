@@ -58,3 +58,48 @@ class AuthError(ProviderError):
 
 class PayloadError(ProviderError):
     """Malformed JSON or JSON of the wrong shape."""
+
+
+# --- Parsing helpers shared by the adapters (providers send floats, ints, strings or nothing) ----
+
+def usd(value) -> Decimal | None:
+    """A positive, finite price as Decimal, or None for a missing, zero, negative or junk value.
+
+    ``Decimal(str(x))`` keeps a float's printed digits (0.74, not 0.7399999...)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except (ArithmeticError, ValueError):
+        return None
+    if not amount.is_finite() or amount <= 0:
+        return None
+    return amount
+
+
+def positive_int(value) -> int | None:
+    """A count above zero (1, 8.0, "4"), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and value > 0 else None
+
+
+def require(payload, key: str, kind: type, slug: str):
+    """``payload[key]`` when the payload is an object holding a ``kind`` there; otherwise a
+    PayloadError saying what was expected (a changed API must fail loudly, not poll as empty)."""
+    if not isinstance(payload, dict):
+        raise PayloadError(f"{slug}: expected a JSON object with {key!r}, got {type(payload).__name__}")
+    if key not in payload:
+        raise PayloadError(f"{slug}: the provider's answer has no {key!r} field")
+    value = payload[key]
+    if not isinstance(value, kind):
+        raise PayloadError(f"{slug}: {key!r} should be a {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def quantize_usd(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.0001"))

@@ -10,10 +10,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import json
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -37,6 +39,7 @@ class ProviderClient:
     max_bytes: int
     transport: httpx.BaseTransport | None = None
     min_interval_s: float = 0.0  # politeness between requests of one poll (rate limits)
+    _last_request_at: float | None = field(default=None, init=False, repr=False)
 
     def request_json(self, method: str, path: str, *, params: dict | None = None,
                      json_body: Any = None) -> Any:
@@ -47,6 +50,7 @@ class ProviderClient:
             remaining = self.deadline_s - (time.monotonic() - start)
             if remaining <= 0:
                 break
+            self._pace()
             try:
                 return self._once(method, path, params, json_body, start)
             except TransientProviderError as exc:
@@ -61,6 +65,14 @@ class ProviderClient:
         if last_error is None:
             last_error = TransientProviderError(f"{self.slug}: no answer within the {self.deadline_s:g}s deadline")
         raise last_error
+
+    def _pace(self) -> None:
+        """Keep ``min_interval_s`` between this client's requests (providers rate-limit per key)."""
+        if self.min_interval_s and self._last_request_at is not None:
+            wait = self.min_interval_s - (time.monotonic() - self._last_request_at)
+            if wait > 0:
+                sleep(wait)
+        self._last_request_at = time.monotonic()
 
     def _once(self, method, path, params, json_body, start) -> Any:
         url = self.base_url.rstrip("/") + "/" + path.lstrip("/")
@@ -107,8 +119,10 @@ class ProviderClient:
         if status >= 500:
             raise TransientProviderError(f"{self.slug}: provider error (HTTP {status})")
         if status >= 400:
-            raise ProviderError(f"{self.slug}: the provider rejected the request (HTTP {status}): "
-                                f"{_error_text(body)}")
+            detail = _error_text(body)
+            if self.api_key:
+                detail = detail.replace(self.api_key, "[redacted]")  # some APIs echo the key back
+            raise ProviderError(f"{self.slug}: the provider rejected the request (HTTP {status}): {detail}")
         try:
             return json.loads(body)
         except (ValueError, RecursionError):
@@ -116,12 +130,22 @@ class ProviderClient:
 
 
 def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; capped at 60 s."""
     if not value:
         return None
     try:
-        return max(0.0, min(60.0, float(value)))
+        seconds = float(value)
     except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
+    if seconds != seconds:  # NaN
         return None
+    return max(0.0, min(60.0, seconds))
 
 
 def _error_text(body: bytes) -> str:

@@ -1,15 +1,83 @@
-"""PLACEHOLDER adapter (being written)."""
+"""Lambda Cloud: ``GET /instance-types`` lists every instance type with its price and the regions
+that have capacity right now.
+
+API: https://docs.lambda.ai/api/cloud#listInstanceTypes (OpenAPI v1.10.0,
+     https://cloud.lambda.ai/api/v1/openapi.json)
+Notes: shared/reference/provider-apis.md section 3.
+
+The payload is ``{"data": {name: {instance_type, regions_with_capacity_available}}}``: an object
+keyed by type name, prices in integer US cents per hour for the WHOLE instance. GPU model, count and
+memory are only in the description ("8x A100 (80 GB SXM4)"). Sold-out types are still listed (empty
+region list): we keep them visible as unavailable rather than dropping them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..gpus import resolve_gpu
+from ..price_list import catalog_result
+from .base import FetchResult, ProviderOffer, positive_int, quantize_usd, require, usd
+
 SLUG = "lambda"
 NAME = "Lambda"
-SETUP_MINUTES = (5, 10)
+SETUP_MINUTES = (0, 5)
 BILLING_INCREMENT_SECONDS = 60
-SIGNUP_URL = ""
-DOCS_URL = ""
+SIGNUP_URL = "https://cloud.lambda.ai/sign-up"
+DOCS_URL = "https://docs.lambda.ai/api/cloud"
+
+# "8x A100 (80 GB SXM4)", "8x Tesla V100 (16 GB)", "10x ..." (gpuhunt's single \d misses two digits).
+DESCRIPTION = re.compile(r"^\s*(\d+)x\s+(?:Tesla\s+)?(.+?)\s*\((\d+)\s*GB\s*([^)]*)\)")
+NAME_PATTERN = re.compile(r"^gpu_(\d+)x_(.+)$")
 
 
-def fetch(client):
-    raise NotImplementedError
+def fetch(client) -> FetchResult:
+    payload = client.request_json("GET", "instance-types")
+    result = FetchResult(offers=[])
+    for key, item in require(payload, "data", dict, SLUG).items():
+        _parse_item(str(key), item, result)
+    return result
 
 
-def catalog_offers():
-    raise NotImplementedError
+def catalog_offers() -> FetchResult:
+    # The product document: "Availability: Medium (high demand)".
+    return catalog_result(SLUG, availability="medium")
+
+
+def _parse_item(key: str, item, result: FetchResult) -> None:
+    itype = item.get("instance_type") if isinstance(item, dict) else None
+    if not isinstance(itype, dict):
+        result.skipped += 1
+        return
+    name = str(itype.get("name") or key)
+    specs = itype.get("specs") if isinstance(itype.get("specs"), dict) else {}
+    if specs.get("gpus") == 0 or (not specs and name.startswith("cpu_")):
+        return  # a CPU-only instance type: not a GPU offer, not an error either
+    description = str(itype.get("description") or "")
+    match = DESCRIPTION.match(description)
+    if match:
+        count, model, memory, variant = int(match[1]), match[2], int(match[3]), match[4].strip()
+        gpu = resolve_gpu(f"{model} ({memory} GB {variant})".replace(" )", ")"), memory)
+    else:
+        name_match = NAME_PATTERN.match(name)
+        count, memory = (int(name_match[1]) if name_match else 0), None
+        gpu = resolve_gpu(name_match[2].replace("_", " ")) if name_match else None
+    count = positive_int(specs.get("gpus")) or count
+    price = usd(itype.get("price_cents_per_hour"))
+    if price is None or not count:
+        result.skipped += 1
+        return
+    if gpu is None:
+        result.skipped += 1
+        result.unknown_gpus.append(description or name)
+        return
+    regions = item.get("regions_with_capacity_available")
+    regions = [r["name"] for r in regions if isinstance(r, dict) and r.get("name")] if isinstance(regions, list) else []
+    # A region with capacity can be launched in now: "high". Sold out everywhere: one visible offer.
+    places = [(str(r), "high") for r in regions] or [("", "unavailable")]
+    for region, availability in places:
+        result.offers.append(ProviderOffer(
+            provider=SLUG, provider_sku=name, gpu_slug=gpu.slug, gpu_count=count,
+            gpu_memory_gb=memory or gpu.memory_gb, usd_per_hour=quantize_usd(price / 100),
+            region=region, availability=availability,
+        ))

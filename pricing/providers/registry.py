@@ -16,13 +16,15 @@ from types import ModuleType
 
 from django.conf import settings
 
-from . import lambda_cloud, runpod, together, vast
+from . import lambda_cloud, modal, replicate, runpod, together, vast
 
 PROVIDERS: dict[str, ModuleType] = {
     "runpod": runpod,
     "lambda": lambda_cloud,
     "together": together,
     "vast": vast,
+    "modal": modal,
+    "replicate": replicate,
 }
 
 

@@ -1,0 +1,199 @@
+"""Estimate API: ``POST /api/cloud/estimate`` (training time and memory per GPU) and
+``GET /api/cloud/local-gpu`` (the NVIDIA GPUs of the machine the server runs on).
+
+``WorkloadSerializer`` is shared: compare-costs and the wizard validate their ``workload`` with it.
+Numbers are strict: JSON numbers only (no strings, no booleans), finite, within range, so every bad
+input is a 400 naming its field, never a 500.
+"""
+
+from __future__ import annotations
+
+import math
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from pricing.gpus import known_gpu_names, match_gpu_query, resolve_single_gpu
+from pricing.local_gpu import detect_local_gpus
+from selector.estimates import estimate
+from selector.estimator import MAX_GPUS, METHODS, PRECISIONS
+
+
+class StrictFloatField(serializers.FloatField):
+    """A JSON number: not a string, not a boolean, finite (1e400 parses to inf), within range."""
+
+    default_error_messages = {
+        "invalid": "Must be a number.",
+        "not_finite": "Must be a finite number.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            self.fail("invalid")
+        if not math.isfinite(data):
+            self.fail("not_finite")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer (2048 or 2048.0), not a string, boolean or fraction."""
+
+    default_error_messages = {"invalid": "Must be a whole number."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            self.fail("invalid")
+        if isinstance(data, float) and not (math.isfinite(data) and data.is_integer()):
+            self.fail("invalid")
+        return super().to_internal_value(int(data))
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false only ("yes", 1 and "true" are ambiguous in a JSON API)."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+def _gpu_error(value: str) -> str:
+    return f"Unknown GPU '{value}'. Known GPUs: {', '.join(known_gpu_names())}."
+
+
+class WorkloadSerializer(serializers.Serializer):
+    """A training job: the estimator's inputs. Everything but the model size and the dataset size
+    has a default (docs/estimator.md says why each default)."""
+
+    model_params_b = StrictFloatField(min_value=0.001, max_value=100_000, help_text="Model size, billions of parameters (7 for a 7B model).")
+    method = serializers.ChoiceField(choices=METHODS, default="lora", help_text="pretrain, full (full fine-tune), lora or qlora (4-bit NF4 base).")
+    precision = serializers.ChoiceField(choices=PRECISIONS, default="bf16", help_text="Training precision (compute dtype; QLoRA's base is always 4-bit).")
+    dataset_tokens = StrictFloatField(required=False, min_value=1, max_value=1e15, help_text="Tokens in one epoch.")
+    dataset_examples = StrictFloatField(required=False, min_value=1, max_value=1e12, help_text="Examples in one epoch (with avg_tokens_per_example).")
+    avg_tokens_per_example = StrictFloatField(required=False, min_value=1, max_value=10_000_000)
+    epochs = StrictFloatField(default=1.0, min_value=0.001, max_value=10_000)
+    seq_len = StrictIntegerField(default=2048, min_value=1, max_value=10_000_000)
+    micro_batch_size = StrictIntegerField(default=4, min_value=1, max_value=65_536)
+    gradient_checkpointing = StrictBooleanField(default=True)
+    lora_rank = StrictIntegerField(default=16, min_value=1, max_value=65_536)
+    measured_tokens_per_second = StrictFloatField(required=False, min_value=1e-6, max_value=1e12,
+                                                  help_text="Calibration: measured throughput of this workload (all measured GPUs together).")
+    measured_hours = StrictFloatField(required=False, min_value=1e-6, max_value=1e7,
+                                      help_text="Calibration: hours a past run of this same workload took.")
+    measured_gpu_type = serializers.CharField(required=False, max_length=100, help_text="GPU the measurement was taken on.")
+    measured_gpu_count = StrictIntegerField(default=1, min_value=1, max_value=MAX_GPUS)
+
+    def validate_measured_gpu_type(self, value: str) -> str:
+        gpu = resolve_single_gpu(value)
+        if gpu is None:
+            raise serializers.ValidationError(_gpu_error(value))
+        return gpu.slug
+
+    def validate(self, attrs):
+        if "dataset_tokens" not in attrs:
+            missing = [f for f in ("dataset_examples", "avg_tokens_per_example") if f not in attrs]
+            if missing:
+                raise serializers.ValidationError(
+                    {"dataset_tokens": "Give dataset_tokens, or dataset_examples with avg_tokens_per_example."}
+                )
+            attrs["dataset_tokens"] = attrs["dataset_examples"] * attrs["avg_tokens_per_example"]
+            if attrs["dataset_tokens"] > 1e15:
+                raise serializers.ValidationError({"dataset_examples": "Dataset too large (over 10^15 tokens)."})
+        measured = "measured_tokens_per_second" in attrs or "measured_hours" in attrs
+        if measured and "measured_gpu_type" not in attrs:
+            raise serializers.ValidationError({"measured_gpu_type": "Name the GPU the measurement was taken on."})
+        if "measured_gpu_type" in attrs and not measured:
+            raise serializers.ValidationError(
+                {"measured_gpu_type": "Give measured_tokens_per_second or measured_hours with measured_gpu_type."}
+            )
+        return attrs
+
+
+def validate_gpu_query(value: str) -> str:
+    if not match_gpu_query(value):
+        raise serializers.ValidationError(_gpu_error(value))
+    return value
+
+
+class EstimateApi(APIView):
+    """Training FLOPs, hours (with a band), memory per GPU and fit, per GPU model and count."""
+
+    authentication_classes: list = []
+
+    class InputSerializer(serializers.Serializer):
+        workload = WorkloadSerializer()
+        gpu_type = serializers.CharField(required=False, max_length=100,
+                                         help_text="A GPU model or family ('H100' = every H100 variant). Default: every catalog GPU.")
+        gpu_count = StrictIntegerField(default=1, min_value=1, max_value=MAX_GPUS)
+
+        def validate_gpu_type(self, value: str) -> str:
+            return validate_gpu_query(value)
+
+    class MemorySerializer(serializers.Serializer):
+        total = serializers.FloatField()
+        weights = serializers.FloatField()
+        gradients = serializers.FloatField()
+        optimizer = serializers.FloatField()
+        activations = serializers.FloatField()
+        overhead = serializers.FloatField()
+
+    class GpuEstimateSerializer(serializers.Serializer):
+        gpu_type = serializers.CharField(help_text="Catalog slug.")
+        gpu_name = serializers.CharField()
+        gpu_count = serializers.IntegerField()
+        training_hours = serializers.FloatField()
+        training_hours_low = serializers.FloatField()
+        training_hours_high = serializers.FloatField()
+        tokens_per_second = serializers.FloatField()
+        memory_gb_per_gpu = serializers.DictField(child=serializers.FloatField(), help_text="GiB: total, weights, gradients, optimizer, activations, overhead.")
+        memory_gb_available = serializers.IntegerField()
+        fits = serializers.BooleanField()
+        min_gpus_to_fit = serializers.IntegerField(allow_null=True)
+        reason = serializers.CharField(allow_blank=True)
+        assumptions = serializers.DictField()
+
+    class OutputSerializer(serializers.Serializer):
+        flops = serializers.FloatField()
+        flops_detail = serializers.DictField()
+        estimates = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(
+        operation_id="cloud_estimate",
+        request=InputSerializer,
+        responses={200: OutputSerializer},
+        examples=[OpenApiExample("7B LoRA on 100M tokens", request_only=True, value={
+            "workload": {"model_params_b": 7, "method": "lora", "dataset_tokens": 100_000_000},
+            "gpu_type": "H100", "gpu_count": 1,
+        })],
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(estimate(serializer.validated_data))
+
+
+class LocalGpuApi(APIView):
+    """The NVIDIA GPUs of the machine this server runs on (NVML), mapped onto the GPU catalog."""
+
+    authentication_classes: list = []
+
+    class GpuSerializer(serializers.Serializer):
+        index = serializers.IntegerField()
+        name = serializers.CharField(help_text="Name NVML reports.")
+        gpu_type = serializers.CharField(allow_null=True, help_text="Catalog slug, null when unknown.")
+        gpu_name = serializers.CharField(allow_null=True)
+        memory_gb = serializers.FloatField()
+        power_limit_w = serializers.FloatField(allow_null=True)
+
+    class OutputSerializer(serializers.Serializer):
+        gpus = serializers.ListField(child=serializers.DictField())
+        driver_version = serializers.CharField(allow_null=True)
+        message = serializers.CharField()
+
+    @extend_schema(operation_id="cloud_local_gpu", responses={200: OutputSerializer})
+    def get(self, request):
+        return Response(detect_local_gpus().as_dict())

@@ -1,0 +1,200 @@
+"""POST /api/cloud/estimate, GET /api/cloud/local-gpu and the estimates service."""
+
+import json
+
+import pytest
+from rest_framework.test import APIClient
+
+from pricing import local_gpu
+from pricing.gpus import GPUS, GPUS_BY_SLUG
+from selector.api.estimate import EstimateApi, WorkloadSerializer
+from selector.engine import HoursResult
+from selector.estimates import estimate, hours_for_workload
+
+URL = "/api/cloud/estimate"
+LORA_7B = {"model_params_b": 7, "method": "lora", "dataset_tokens": 100_000_000}
+
+
+@pytest.fixture
+def client():
+    return APIClient(enforce_csrf_checks=True)
+
+
+def post(client, body):
+    return client.post(URL, data=json.dumps(body), content_type="application/json")
+
+
+def test_it_estimates_a_7b_lora_for_every_catalog_gpu(client):
+    r = post(client, {"workload": LORA_7B})
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["flops"] > 0
+    assert [e["gpu_type"] for e in body["estimates"]] == [g.slug for g in GPUS]
+    for e in body["estimates"]:
+        assert e["gpu_count"] == 1
+        assert 0 < e["training_hours_low"] < e["training_hours"] < e["training_hours_high"]
+        assert set(e["memory_gb_per_gpu"]) == {"total", "weights", "gradients", "optimizer", "activations", "overhead"}
+        assert "utilisation" in e["assumptions"] and "multi_gpu_efficiency" in e["assumptions"]
+    by_slug = {e["gpu_type"]: e for e in body["estimates"]}
+    assert by_slug["rtx-4090"]["fits"] is True
+    t4 = by_slug["t4"]
+    assert t4["fits"] is False
+    assert t4["min_gpus_to_fit"] == 2
+    assert "has 16 GB" in t4["reason"]
+
+
+def test_a_7b_full_fine_tune_does_not_fit_a_24gb_card_and_says_so(client):
+    r = post(client, {"workload": {**LORA_7B, "method": "full"}, "gpu_type": "RTX 4090"})
+    assert r.status_code == 200
+    [e] = r.json()["estimates"]
+    assert e["fits"] is False
+    assert e["memory_gb_per_gpu"]["total"] > 24
+    assert e["reason"].startswith(f"needs about {e['memory_gb_per_gpu']['total']:.0f} GB per GPU, has 24 GB")
+    assert e["min_gpus_to_fit"] > 1
+
+
+def test_a_gpu_family_means_each_variant_at_the_requested_count(client):
+    r = post(client, {"workload": LORA_7B, "gpu_type": "H100", "gpu_count": 4})
+    assert r.status_code == 200
+    estimates = r.json()["estimates"]
+    assert {e["gpu_type"] for e in estimates} == {"h100-pcie", "h100-sxm", "h100-nvl"}
+    assert all(e["gpu_count"] == 4 for e in estimates)
+    assert "ZeRO-3" in estimates[0]["assumptions"]["sharding"]
+
+
+def test_dataset_size_can_be_examples_times_tokens(client):
+    a = post(client, {"workload": {"model_params_b": 7, "dataset_examples": 50_000, "avg_tokens_per_example": 2000},
+                      "gpu_type": "A100 80GB SXM"}).json()
+    b = post(client, {"workload": LORA_7B, "gpu_type": "A100 80GB SXM"}).json()
+    assert a["estimates"][0]["training_hours"] == b["estimates"][0]["training_hours"]
+
+
+def test_a_measurement_calibrates_the_estimate(client):
+    body = {"workload": {**LORA_7B, "measured_tokens_per_second": 2000, "measured_gpu_type": "RTX 4090"},
+            "gpu_type": "RTX 4090"}
+    [e] = post(client, body).json()["estimates"]
+    assert e["training_hours"] == pytest.approx(100e6 / 2000 / 3600, rel=1e-3)
+    assert "calibrated" in e["assumptions"]["basis"]
+
+
+def test_it_needs_no_csrf_token_and_no_login(client):
+    assert post(client, {"workload": LORA_7B, "gpu_type": "L4"}).status_code == 200
+    assert EstimateApi.authentication_classes == []
+
+
+@pytest.mark.parametrize("workload, field", [
+    ({"method": "lora", "dataset_tokens": 1e8}, "model_params_b"),
+    ({"model_params_b": 7}, "dataset_tokens"),
+    ({"model_params_b": 7, "dataset_examples": 1000}, "dataset_tokens"),
+    ({**LORA_7B, "model_params_b": -7}, "model_params_b"),
+    ({**LORA_7B, "model_params_b": 0}, "model_params_b"),
+    ({**LORA_7B, "model_params_b": "7"}, "model_params_b"),
+    ({**LORA_7B, "model_params_b": True}, "model_params_b"),
+    ({**LORA_7B, "model_params_b": None}, "model_params_b"),
+    ({**LORA_7B, "dataset_tokens": [1]}, "dataset_tokens"),
+    ({**LORA_7B, "method": "sft"}, "method"),
+    ({**LORA_7B, "precision": "int3"}, "precision"),
+    ({**LORA_7B, "epochs": -1}, "epochs"),
+    ({**LORA_7B, "seq_len": 2048.5}, "seq_len"),
+    ({**LORA_7B, "seq_len": "2048"}, "seq_len"),
+    ({**LORA_7B, "micro_batch_size": 0}, "micro_batch_size"),
+    ({**LORA_7B, "gradient_checkpointing": "yes"}, "gradient_checkpointing"),
+    ({**LORA_7B, "gradient_checkpointing": 1}, "gradient_checkpointing"),
+    ({**LORA_7B, "lora_rank": False}, "lora_rank"),
+    ({**LORA_7B, "measured_tokens_per_second": 1000}, "measured_gpu_type"),
+    ({**LORA_7B, "measured_gpu_type": "A100"}, "measured_gpu_type"),
+    ({**LORA_7B, "measured_hours": 2, "measured_gpu_type": "Voodoo 5"}, "measured_gpu_type"),
+])
+def test_bad_workload_fields_are_a_400_naming_the_field(client, workload, field):
+    r = post(client, {"workload": workload})
+    assert r.status_code == 400, r.content
+    assert field in r.json()["workload"]
+
+
+def test_an_unknown_gpu_is_a_400_listing_the_known_ones(client):
+    r = post(client, {"workload": LORA_7B, "gpu_type": "Voodoo 5"})
+    assert r.status_code == 400
+    message = r.json()["gpu_type"][0]
+    assert "Voodoo 5" in message and "H100 SXM" in message and "RTX 4090" in message
+
+
+@pytest.mark.parametrize("raw", [
+    '{"workload": {"model_params_b": 1e400, "dataset_tokens": 1e8}}',
+    '{"workload": {"model_params_b": NaN, "dataset_tokens": 1e8}}',
+    '{"workload": {"model_params_b": Infinity, "dataset_tokens": 1e8}}',
+    '{"workload": {"model_params_b": 7, "dataset_tokens": 1e8}, "gpu_count": 1e400}',
+    '{"workload": {"model_params_b": 7, "dataset_tokens": 1e8}, "gpu_count": -1}',
+    '{"workload": {"model_params_b": 7, "dataset_tokens": 1e8}, "gpu_count": true}',
+    '{"workload": "7B"}',
+    '{"workload": {"model_params_b": 7, "dataset_tokens": 1e400}}',
+    '[1, 2]',
+    'not json',
+    '{}',
+])
+def test_malformed_bodies_are_a_400_never_a_500(client, raw):
+    r = client.post(URL, data=raw, content_type="application/json")
+    assert r.status_code == 400, r.content
+    assert r.json()
+
+
+def test_the_service_returns_exactly_the_endpoint_response(client):
+    body = {"workload": LORA_7B, "gpu_type": "A100", "gpu_count": 2}
+    serializer = EstimateApi.InputSerializer(data=body)
+    assert serializer.is_valid(), serializer.errors
+    assert estimate(serializer.validated_data) == post(client, body).json()
+
+
+def test_the_service_fills_in_defaults_for_a_hand_built_workload():
+    out = estimate({"workload": {"model_params_b": 7, "dataset_tokens": 1e8}, "gpu_type": "L4"})
+    [e] = out["estimates"]
+    assert e["gpu_type"] == "l4" and e["gpu_count"] == 1 and e["fits"] is True
+
+
+def test_hours_for_workload_gives_hours_results_for_compare_costs():
+    serializer = WorkloadSerializer(data={**LORA_7B, "method": "full"})
+    assert serializer.is_valid(), serializer.errors
+    hours_for = hours_for_workload(serializer.validated_data)
+    on_h100x2 = hours_for("h100-sxm", 2)
+    assert isinstance(on_h100x2, HoursResult)
+    assert on_h100x2.fits and on_h100x2.low < on_h100x2.hours < on_h100x2.high
+    on_4090 = hours_for("rtx-4090", 1)
+    assert not on_4090.fits
+    assert on_4090.memory_needed_gb > 24
+    assert "has 24 GB" in on_4090.reason
+    unknown = hours_for("voodoo-5", 1)
+    assert not unknown.fits and "not in the GPU catalog" in unknown.reason
+
+
+def test_faster_gpus_get_fewer_hours_from_hours_for_workload():
+    hours_for = hours_for_workload({"model_params_b": 7, "dataset_tokens": 1e9, "method": "lora"})
+    assert hours_for("h100-sxm", 1).hours < hours_for("a100-80gb-sxm", 1).hours < hours_for("a10", 1).hours
+    assert GPUS_BY_SLUG["h100-sxm"].peak_tflops > GPUS_BY_SLUG["a100-80gb-sxm"].peak_tflops
+
+
+# --- GET /api/cloud/local-gpu -------------------------------------------------------------------
+
+
+def test_local_gpu_endpoint_reports_the_detection(client, monkeypatch):
+    result = local_gpu.DetectionResult(
+        gpus=(local_gpu.LocalGpu(0, "NVIDIA GeForce RTX 4090", "rtx-4090", "RTX 4090", 24.0, 450.0),),
+        driver_version="550.54.14", message="Found 1 NVIDIA GPU: RTX 4090 (24 GB).",
+    )
+    monkeypatch.setattr("selector.api.estimate.detect_local_gpus", lambda: result)
+    r = client.get("/api/cloud/local-gpu")
+    assert r.status_code == 200
+    assert r.json() == {
+        "gpus": [{"index": 0, "name": "NVIDIA GeForce RTX 4090", "gpu_type": "rtx-4090", "gpu_name": "RTX 4090",
+                  "memory_gb": 24.0, "power_limit_w": 450.0}],
+        "driver_version": "550.54.14",
+        "message": "Found 1 NVIDIA GPU: RTX 4090 (24 GB).",
+    }
+
+
+def test_local_gpu_endpoint_says_plainly_when_there_is_none(client, monkeypatch):
+    monkeypatch.setattr(
+        "selector.api.estimate.detect_local_gpus",
+        lambda: local_gpu.DetectionResult((), None, "No NVIDIA driver found on this machine."),
+    )
+    r = client.get("/api/cloud/local-gpu")
+    assert r.status_code == 200
+    assert r.json() == {"gpus": [], "driver_version": None, "message": "No NVIDIA driver found on this machine."}

@@ -1,0 +1,357 @@
+"""The cost and recommendation engine: pure Python, no Django, frozen dataclasses in and out.
+
+Inputs are priced options (``OptionInput``: one cloud offer or the local GPU) and the training
+hours each one needs, from a pluggable ``hours_for(gpu_slug, gpu_count) -> HoursResult``. The
+engine prices every option, ranks them and picks cheapest / fastest / recommended.
+
+Rules (from the product document and issue #3; keep them exactly):
+
+- Cloud ``total_cost`` = hourly_rate x (training_hours + setup_minutes.max / 60), with the billed
+  time rounded *up* to the provider's billing increment (``billing_increment_seconds``: 60 for
+  per-minute billing, 1 for per-second, 3600 for hourly).
+- Local ``total_cost`` = power_watts / 1000 x training_hours x electricity cost per kWh (no setup,
+  no billing increment). The local option's ``hourly_rate`` is that kW x USD/kWh figure.
+- Money is Decimal throughout; a total is rounded once, at the end, to cents, half-up. Hourly
+  rates are kept to 4 decimal places (Vast and Lambda quote fractions of a cent per hour).
+- Training hours are rounded to 3 decimal places (3.6 seconds) *before* costing, so the hours a
+  person reads and the cost they can recompute agree.
+- ``cheapest``: the lowest total_cost among options that may be chosen (see below).
+- ``fastest``: the quickest setup (setup_minutes.max), ties to the cheaper.
+- ``recommended``: of the choosable options costing less than 1.2 x the cheapest (the cheapest
+  itself always qualifies, also when it costs 0), drop the ``low`` ones if any is ``high`` or
+  ``medium``; of the rest pick the one that finishes first (setup_minutes.max / 60 +
+  training_hours), ties to the cheaper. So a cloud GPU within 20% of the local cost that finishes
+  sooner is preferred; otherwise the cheapest wins.
+- An option may be chosen when it is not ``unavailable`` and, unless ``allow_interruptible``, not
+  interruptible (an interruptible offer can be stopped when outbid; it is still listed).
+
+Availability: providers may report ``unknown`` (list prices from the built-in catalog, or an API
+without stock data). We show it as ``medium`` ("limited, not confirmed"), never ``high``, and the
+option carries ``availability_reported=False`` plus a con saying so. See ``normalize_availability``.
+
+Reference-GPU scaling (``reference_hours_for``): ``training_hours`` holds on *one* reference GPU.
+An option with ``n`` GPUs of peak throughput ``p`` trains for
+``hours x ref_peak / (p x n x efficiency(n))`` where ``efficiency(n) = 0.9 ** log2(n)``: each
+doubling of the GPU count keeps 90% of the ideal speed-up (data-parallel communication overhead;
+a rule of thumb, not a measurement). With one GPU it is the plain throughput ratio.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+RATE_PLACES = Decimal("0.0001")
+HOURS_PLACES = 3
+RECOMMEND_WITHIN = Decimal("1.2")
+MULTI_GPU_EFFICIENCY_PER_DOUBLING = 0.9
+
+AVAILABILITY_LEVELS = ("high", "medium", "low", "unavailable")
+_AVAILABILITY_RANK = {a: i for i, a in enumerate(AVAILABILITY_LEVELS)}
+SORTS = ("cost", "speed", "availability")
+
+
+def normalize_availability(raw: str | None) -> tuple[str, bool]:
+    """(level shown, whether the provider reported it). ``unknown``/missing -> ("medium", False):
+    honest enough to compete on price, never claimed as high."""
+    value = (raw or "").strip().lower()
+    if value in _AVAILABILITY_RANK:
+        return value, True
+    return "medium", False
+
+
+@dataclass(frozen=True)
+class HoursResult:
+    """Training hours for one option. ``fits=False`` excludes the option, with ``reason``."""
+
+    hours: float
+    low: float | None = None
+    high: float | None = None
+    fits: bool = True
+    memory_needed_gb: float | None = None
+    reason: str = ""
+
+
+HoursFor = Callable[[str, int], HoursResult]
+
+
+def flat_hours_for(hours: float) -> HoursFor:
+    """Every option trains for the same ``hours``."""
+
+    def hours_for(gpu_slug: str, gpu_count: int) -> HoursResult:
+        return HoursResult(hours=hours)
+
+    return hours_for
+
+
+def multi_gpu_efficiency(gpu_count: int) -> float:
+    if gpu_count <= 1:
+        return 1.0
+    return MULTI_GPU_EFFICIENCY_PER_DOUBLING ** math.log2(gpu_count)
+
+
+def reference_hours_for(hours: float, reference_peak_tflops: float, peak_tflops_of: Callable[[str], float | None]) -> HoursFor:
+    """``hours`` hold on one reference GPU; other GPUs scale by peak throughput (module docstring).
+    A GPU whose throughput is unknown keeps the flat hours."""
+
+    def hours_for(gpu_slug: str, gpu_count: int) -> HoursResult:
+        peak = peak_tflops_of(gpu_slug)
+        if not peak or peak <= 0 or reference_peak_tflops <= 0:
+            return HoursResult(hours=hours)
+        scaled = hours * reference_peak_tflops / (peak * gpu_count * multi_gpu_efficiency(gpu_count))
+        return HoursResult(hours=scaled)
+
+    return hours_for
+
+
+@dataclass(frozen=True)
+class OptionInput:
+    """One thing the user could run on: a cloud offer, or the local GPU (``source == "local"``)."""
+
+    id: str
+    provider: str
+    provider_name: str
+    gpu_slug: str
+    gpu_type: str
+    gpu_count: int
+    gpu_memory_gb: int
+    hourly_rate: Decimal  # USD/h for the whole offer; local: kW x USD/kWh
+    setup_minutes: tuple[int, int]
+    setup_time: str
+    billing_increment_seconds: int  # 0: no rounding (local)
+    availability: str  # high | medium | low | unavailable
+    source: str  # live | catalog | local
+    region: str = ""
+    interruptible: bool = False
+    as_of: str | None = None
+    stale: bool = False
+    availability_reported: bool = True
+    provider_sku: str = ""
+    pros: tuple[str, ...] = ()
+    cons: tuple[str, ...] = ()
+
+    @property
+    def is_local(self) -> bool:
+        return self.source == "local"
+
+
+@dataclass(frozen=True)
+class Option:
+    input: OptionInput
+    training_hours: float
+    total_cost: Decimal
+    billed_hours: Decimal
+    hours_low: float | None = None
+    hours_high: float | None = None
+
+    @property
+    def finish_hours(self) -> float:
+        """Hours from asking to a finished run: worst-case setup plus training."""
+        return self.input.setup_minutes[1] / 60 + self.training_hours
+
+    @property
+    def choosable(self) -> bool:
+        return self.input.availability != "unavailable"
+
+
+@dataclass(frozen=True)
+class CompareParams:
+    sort: str = "cost"
+    include_unavailable: bool = True
+    allow_interruptible: bool = False
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    option_id: str
+    provider: str
+    gpu_type: str
+    code: str  # memory | provider | gpu_type | gpu_count | region | continent | unavailable | does_not_fit | no_prices
+    reason: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    options: tuple[Option, ...]
+    cheapest: Option | None
+    fastest: Option | None
+    recommended: Option | None
+    recommendation_reason: str
+    local: Option | None
+    savings_amount: Decimal | None
+    savings_percent: Decimal | None
+    excluded: tuple[Exclusion, ...] = field(default_factory=tuple)
+
+
+def round_hours(hours: float) -> float:
+    return float(Decimal(repr(float(hours))).quantize(Decimal(1).scaleb(-HOURS_PLACES), rounding=ROUND_HALF_UP))
+
+
+def billed_hours(training_hours: float, setup_max_minutes: int, increment_seconds: int) -> Decimal:
+    """Training plus worst-case setup, rounded up to the billing increment, in hours (Decimal)."""
+    seconds = Decimal(repr(float(training_hours))) * 3600 + Decimal(setup_max_minutes) * 60
+    seconds = seconds.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+    if increment_seconds and increment_seconds > 0:
+        inc = Decimal(increment_seconds)
+        seconds = (seconds / inc).to_integral_value(rounding=ROUND_CEILING) * inc
+    return seconds / Decimal(3600)
+
+
+def cloud_total_cost(hourly_rate: Decimal, training_hours: float, setup_max_minutes: int, increment_seconds: int) -> Decimal:
+    return (hourly_rate * billed_hours(training_hours, setup_max_minutes, increment_seconds)).quantize(
+        CENT, rounding=ROUND_HALF_UP)
+
+
+def local_hourly_rate(power_watts: float, electricity_usd_per_kwh: Decimal | float) -> Decimal:
+    """USD per hour of running the local GPU: kW x USD/kWh (unrounded: rounding happens on totals)."""
+    return Decimal(repr(float(power_watts))) / Decimal(1000) * Decimal(str(electricity_usd_per_kwh))
+
+
+def local_total_cost(power_watts: float, training_hours: float, electricity_usd_per_kwh: Decimal | float) -> Decimal:
+    return (local_hourly_rate(power_watts, electricity_usd_per_kwh) * Decimal(repr(float(training_hours)))).quantize(
+        CENT, rounding=ROUND_HALF_UP)
+
+
+def price_option(opt: OptionInput, hours: HoursResult) -> Option:
+    training = round_hours(hours.hours)
+    if opt.is_local:
+        billed = Decimal(repr(training))
+        total = (opt.hourly_rate * billed).quantize(CENT, rounding=ROUND_HALF_UP)
+    else:
+        billed = billed_hours(training, opt.setup_minutes[1], opt.billing_increment_seconds)
+        total = (opt.hourly_rate * billed).quantize(CENT, rounding=ROUND_HALF_UP)
+    return Option(
+        input=opt, training_hours=training, total_cost=total, billed_hours=billed,
+        hours_low=round_hours(hours.low) if hours.low is not None else None,
+        hours_high=round_hours(hours.high) if hours.high is not None else None,
+    )
+
+
+def _cost_key(o: Option):
+    return (o.total_cost, o.finish_hours, o.input.id)
+
+
+def sort_options(options: Iterable[Option], sort: str) -> list[Option]:
+    if sort == "speed":
+        key = lambda o: (o.input.setup_minutes[1], o.total_cost, o.finish_hours, o.input.id)  # noqa: E731
+    elif sort == "availability":
+        key = lambda o: (_AVAILABILITY_RANK.get(o.input.availability, 9), o.total_cost, o.input.id)  # noqa: E731
+    else:
+        key = _cost_key
+    return sorted(options, key=key)
+
+
+def may_choose(o: Option, params: CompareParams) -> bool:
+    return o.choosable and (params.allow_interruptible or not o.input.interruptible)
+
+
+def pick_cheapest(options: Iterable[Option]) -> Option | None:
+    return min(options, key=_cost_key, default=None)
+
+
+def pick_fastest(options: Iterable[Option]) -> Option | None:
+    return min(options, key=lambda o: (o.input.setup_minutes[1], o.total_cost, o.input.id), default=None)
+
+
+def recommendation_candidates(options: list[Option], cheapest: Option) -> list[Option]:
+    limit = cheapest.total_cost * RECOMMEND_WITHIN
+    within = [o for o in options if o.total_cost < limit or o.total_cost == cheapest.total_cost]
+    if any(o.input.availability in ("high", "medium") for o in within):
+        within = [o for o in within if o.input.availability != "low"]
+    return within
+
+
+def pick_recommended(options: list[Option], cheapest: Option | None) -> Option | None:
+    if cheapest is None:
+        return None
+    cands = recommendation_candidates(options, cheapest)
+    return min(cands, key=lambda o: (o.finish_hours, o.total_cost, o.input.id), default=None)
+
+
+def _label(o: Option) -> str:
+    if o.input.is_local:
+        return f"your local {o.input.gpu_type}"
+    count = f"{o.input.gpu_count}x " if o.input.gpu_count > 1 else ""
+    return f"{o.input.provider_name} {count}{o.input.gpu_type}"
+
+
+def _usd(amount: Decimal) -> str:
+    return f"${amount:,.2f}"
+
+
+def _hours_words(hours: float) -> str:
+    if hours < 1:
+        return f"{round(hours * 60)} minutes"
+    return f"{hours:.1f} hours"
+
+
+def explain(recommended: Option | None, cheapest: Option | None, choosable: list[Option], all_options: list[Option]) -> str:
+    if recommended is None or cheapest is None:
+        if all_options:
+            return "No option can be chosen right now: every match is unavailable or interruptible."
+        return "No option matches the request; see 'excluded' for why."
+    rec, label = recommended, _label(recommended)
+    if rec is cheapest or rec.input.id == cheapest.input.id:
+        reason = f"{label[0].upper()}{label[1:]} is the cheapest option at {_usd(rec.total_cost)}"
+        sooner = [o for o in choosable if o.finish_hours < rec.finish_hours]
+        limit = cheapest.total_cost * RECOMMEND_WITHIN
+        if any(o.total_cost < limit for o in sooner):
+            reason += "; the options within 20% of its price that finish sooner have low availability"
+        elif sooner:
+            reason += "; every option that finishes sooner costs at least 20% more"
+        else:
+            reason += f" and finishes first, in about {_hours_words(rec.finish_hours)}"
+        return reason + "."
+    saved = cheapest.finish_hours - rec.finish_hours
+    premium = ((rec.total_cost - cheapest.total_cost) / cheapest.total_cost * 100) if cheapest.total_cost else Decimal(0)
+    if saved > 0:
+        return (f"{label[0].upper()}{label[1:]} costs {_usd(rec.total_cost)}, only {premium:.0f}% more than the "
+                f"cheapest ({_label(cheapest)}, {_usd(cheapest.total_cost)}), and finishes about "
+                f"{_hours_words(saved)} sooner.")
+    return (f"{label[0].upper()}{label[1:]} costs {_usd(rec.total_cost)}, within 20% of the cheapest "
+            f"({_label(cheapest)}, {_usd(cheapest.total_cost)}), whose availability is low.")
+
+
+def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareParams = CompareParams(),
+            excluded: Iterable[Exclusion] = ()) -> Comparison:
+    """Price, filter (unavailable when not wanted, does-not-fit), rank and pick."""
+    excluded_out = list(excluded)
+    priced: list[Option] = []
+    for opt in inputs:
+        if opt.availability == "unavailable" and not params.include_unavailable:
+            excluded_out.append(Exclusion(opt.id, opt.provider, opt.gpu_type, "unavailable",
+                                          "Unavailable right now (include_unavailable is false)"))
+            continue
+        hours = hours_for(opt.gpu_slug, opt.gpu_count)
+        if not hours.fits:
+            excluded_out.append(Exclusion(opt.id, opt.provider, opt.gpu_type, "does_not_fit",
+                                          hours.reason or f"The job does not fit on {opt.gpu_count}x {opt.gpu_type}"))
+            continue
+        if not math.isfinite(hours.hours) or hours.hours < 0:
+            excluded_out.append(Exclusion(opt.id, opt.provider, opt.gpu_type, "does_not_fit",
+                                          f"No training-time estimate for {opt.gpu_type}"))
+            continue
+        priced.append(price_option(opt, hours))
+
+    options = sort_options(priced, params.sort)
+    choosable = [o for o in options if may_choose(o, params)]
+    cheapest = pick_cheapest(choosable)
+    fastest = pick_fastest(choosable)
+    recommended = pick_recommended(choosable, cheapest)
+    local = next((o for o in options if o.input.is_local), None)
+    amount = percent = None
+    if local is not None and recommended is not None:
+        amount = local.total_cost - recommended.total_cost
+        percent = (amount / local.total_cost * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if local.total_cost else None
+    return Comparison(
+        options=tuple(options), cheapest=cheapest, fastest=fastest, recommended=recommended,
+        recommendation_reason=explain(recommended, cheapest, choosable, options), local=local,
+        savings_amount=amount, savings_percent=percent, excluded=tuple(excluded_out),
+    )
+
+
+def with_extra_cons(opt: OptionInput, *cons: str) -> OptionInput:
+    return replace(opt, cons=opt.cons + tuple(c for c in cons if c))

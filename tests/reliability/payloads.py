@@ -63,7 +63,24 @@ def priced(slug: str, price: float) -> object:
     raise KeyError(slug)
 
 
-def good_body(slug: str) -> bytes:
+# The adapter engineer's captured answers (tests/fixtures/<provider>/), preferred when present.
+FIXTURE_FILES = {
+    "runpod": {"SECURE": "runpod/catalog_gpus_secure.json", "COMMUNITY": "runpod/catalog_gpus_community.json"},
+    "lambda": "lambda/instance_types.json",
+    "together": "together/hardware.json",
+    "vast": "vast/bundles.json",
+    "replicate": "replicate/hardware.json",
+}
+
+
+def good_body(slug: str, request=None) -> bytes:
+    """A good answer: the captured fixture when there is one, else the builder above."""
+    name = FIXTURE_FILES.get(slug)
+    if isinstance(name, dict):
+        cloud = request.url.params.get("cloud", "SECURE") if request is not None else "SECURE"
+        name = name.get(cloud)
+    if name and (FIXTURES / name).exists():
+        return (FIXTURES / name).read_bytes()
     return json.dumps(priced(slug, 2.5)).encode()
 
 

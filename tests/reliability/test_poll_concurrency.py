@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _slow_good(slug, delay=0.3):
     def handler(request):
         time.sleep(delay)
-        return httpx.Response(200, content=good_body(slug))
+        return httpx.Response(200, content=good_body(slug, request))
 
     return httpx.MockTransport(handler)
 

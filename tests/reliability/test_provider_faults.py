@@ -40,7 +40,7 @@ class Upstream:
 
 
 def good(slug):
-    return Upstream(lambda request: httpx.Response(200, content=good_body(slug),
+    return Upstream(lambda request: httpx.Response(200, content=good_body(slug, request),
                                                    headers={"Content-Type": "application/json"}))
 
 

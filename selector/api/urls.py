@@ -1,3 +1,29 @@
-from django.urls import path  # noqa: F401
+"""/api/cloud/...: the seed paths have no trailing slash; one is accepted too."""
 
-urlpatterns: list = []
+from django.urls import re_path
+
+from . import views
+
+urlpatterns = [
+    re_path(r"^compare-costs/?$", views.CompareCostsApi.as_view(), name="api-compare-costs"),
+    re_path(r"^instances/?$", views.InstancesApi.as_view(), name="api-instances"),
+    re_path(r"^setup-instructions/(?P<provider>[^/]+)/?$", views.SetupInstructionsApi.as_view(),
+            name="api-setup-instructions"),
+    re_path(r"^providers/?$", views.ProvidersApi.as_view(), name="api-providers"),
+    re_path(r"^gpus/?$", views.GpusApi.as_view(), name="api-gpus"),
+]
+
+# Price history (owned by the pricing app).
+from django.urls import re_path as _re_path  # noqa: E402
+
+from pricing.api import PriceHistoryApi  # noqa: E402
+
+urlpatterns += [_re_path(r"^history/?$", PriceHistoryApi.as_view(), name="api-price-history")]
+
+# Training-time estimate and this machine's GPUs (issue #4, selector/api/estimate.py).
+from selector.api.estimate import EstimateApi, LocalGpuApi  # noqa: E402
+
+urlpatterns += [
+    re_path(r"^estimate/?$", EstimateApi.as_view(), name="api-estimate"),
+    re_path(r"^local-gpu/?$", LocalGpuApi.as_view(), name="api-local-gpu"),
+]

@@ -1,0 +1,359 @@
+"""Input validation and documented output shapes for the selector API.
+
+Inputs are strict where DRF is lenient: a number must be a JSON number (not a string, not
+``true``), finite (``NaN``/``Infinity``/``1e400`` rejected) and in range. Form input (a QueryDict,
+from the wizard's HTML forms) may send numbers as strings; JSON may not. Unknown extra fields are
+ignored. ``validated_data`` holds JSON primitives only (the wizard keeps it in the session).
+
+The output serializers document the response for OpenAPI; ``selector.services`` builds the dicts.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rest_framework import serializers
+from rest_framework.utils import html
+
+from pricing.gpus import known_gpu_names, match_gpu_query, resolve_single_gpu
+from pricing.providers.registry import PROVIDERS
+from pricing.regions import CONTINENTS, normalize_continent
+from selector.engine import SORTS
+
+
+def _form_input(field: serializers.Field) -> bool:
+    return html.is_html_input(getattr(field.root, "initial_data", None))
+
+
+class StrictNumberField(serializers.Field):
+    """A finite float in [min_value, max_value] (``gt``: strictly above)."""
+
+    default_error_messages = {
+        "invalid": "Must be a number.",
+        "string": "Must be a JSON number, not a string.",
+        "boolean": "Must be a number, not true/false.",
+        "not_finite": "Must be a finite number (not NaN, Infinity or too large).",
+        "min_value": "Must be at least {min_value}.",
+        "gt": "Must be greater than {gt}.",
+        "max_value": "Must be at most {max_value}.",
+    }
+
+    def __init__(self, *, min_value: float | None = None, max_value: float | None = None, gt: float | None = None,
+                 **kwargs):
+        self.min_value, self.max_value, self.gt = min_value, max_value, gt
+        super().__init__(**kwargs)
+
+    def _number(self, data) -> float:
+        if isinstance(data, bool):
+            self.fail("boolean")
+        if isinstance(data, str):
+            if not _form_input(self) or len(data) > 100:
+                self.fail("string")
+            try:
+                data = float(data.strip())
+            except ValueError:
+                self.fail("invalid")
+        if not isinstance(data, int | float):
+            self.fail("invalid")
+        try:
+            value = float(data)
+        except OverflowError:  # a JSON integer with hundreds of digits
+            self.fail("not_finite")
+        if not math.isfinite(value):
+            self.fail("not_finite")
+        return value
+
+    def to_internal_value(self, data):
+        value = self._number(data)
+        if self.gt is not None and not value > self.gt:
+            self.fail("gt", gt=self.gt)
+        if self.min_value is not None and value < self.min_value:
+            self.fail("min_value", min_value=self.min_value)
+        if self.max_value is not None and value > self.max_value:
+            self.fail("max_value", max_value=self.max_value)
+        return value
+
+    def to_representation(self, value):
+        return value
+
+
+class StrictIntegerField(StrictNumberField):
+    default_error_messages = {"not_integer": "Must be a whole number."}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not float(value).is_integer():
+            self.fail("not_integer")
+        return int(value)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON ``true``/``false`` only; form input keeps DRF's checkbox rules."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if _form_input(self):
+            return super().to_internal_value(data)
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid")
+
+
+def _known_gpus() -> str:
+    return ", ".join(known_gpu_names())
+
+
+def _known_providers() -> str:
+    return ", ".join(PROVIDERS)
+
+
+class GpuModelField(serializers.CharField):
+    """A GPU name or alias from the catalog ("RTX 4090", "4090", "A100 80GB"). ``family=True``
+    accepts a family that means several models ("H100"); otherwise one model must be resolvable."""
+
+    def __init__(self, *, family: bool = False, **kwargs):
+        self.family = family
+        kwargs.setdefault("max_length", 100)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        value = super().to_internal_value(data).strip()
+        found = match_gpu_query(value) if self.family else ([g] if (g := resolve_single_gpu(value)) else [])
+        if not found:
+            raise serializers.ValidationError(f"Unknown GPU {value!r}. Known GPUs: {_known_gpus()}.")
+        return value
+
+
+class ProviderSlugField(serializers.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        value = super().to_internal_value(data).strip().lower()
+        if value not in PROVIDERS:
+            raise serializers.ValidationError(f"Unknown provider {data!r}. Known providers: {_known_providers()}.")
+        return value
+
+
+class ContinentField(serializers.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        value = normalize_continent(super().to_internal_value(data))
+        if value is None:
+            raise serializers.ValidationError(f"Unknown continent {data!r}. Choose one of: {', '.join(CONTINENTS)}.")
+        return value
+
+
+class _FilterFields(serializers.Serializer):
+    gpu_type = GpuModelField(family=True, required=False, allow_null=True,
+                             help_text='Only this GPU model or family; aliases accepted ("A100 80GB", "H100", "4090").')
+    min_memory_gb = StrictNumberField(required=False, min_value=0, max_value=4096, default=0,
+                                      help_text="Minimum memory per GPU, GB.")
+    region = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=100,
+                                   help_text="Only offers in this exact region (as the provider names it).")
+    continent = ContinentField(required=False, allow_null=True, help_text="US | EU | Asia (| Other).")
+
+
+class CompareCostsInputSerializer(_FilterFields):
+    training_hours = StrictNumberField(gt=0, max_value=10000,
+                                       help_text="Hours of training, excluding setup (on the reference GPU if given).")
+    local_gpu_type = GpuModelField(required=False, allow_null=True,
+                                   help_text='Your own GPU ("RTX 4090"): adds the "local" option.')
+    local_electricity_cost = StrictNumberField(required=False, min_value=0, max_value=10, default=0.15,
+                                               help_text="USD per kWh.")
+    local_power_watts = StrictNumberField(required=False, allow_null=True, gt=0, max_value=10000,
+                                          help_text="Power draw of the local GPU, W (default: its board power).")
+    gpu_count = StrictIntegerField(required=False, min_value=1, max_value=64, default=1,
+                                   help_text="GPUs per instance.")
+    providers = serializers.ListField(child=ProviderSlugField(), required=False, allow_null=True, allow_empty=False,
+                                      max_length=20, help_text="Only these providers (slugs).")
+    reference_gpu = GpuModelField(required=False, allow_null=True,
+                                  help_text="The GPU on which training_hours holds; other GPUs scale by peak throughput.")
+    include_unavailable = StrictBooleanField(required=False, default=True)
+    sort = serializers.ChoiceField(choices=SORTS, required=False, default="cost", error_messages={
+        "invalid_choice": '"{input}" is not a valid sort. Choose one of: ' + ", ".join(SORTS) + "."})
+    allow_interruptible = StrictBooleanField(
+        required=False, default=False,
+        help_text="Let interruptible (bid) offers be picked as cheapest/fastest/recommended.")
+
+    def validate_providers(self, value):
+        return list(dict.fromkeys(value)) if value else value
+
+
+class InstancesInputSerializer(_FilterFields):
+    provider = ProviderSlugField(required=False, allow_null=True)
+    gpu_count = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=64,
+                                   help_text="GPUs per instance (default: any).")
+    available_only = StrictBooleanField(required=False, default=False)
+
+
+# --- Output shapes (OpenAPI) ------------------------------------------------------------------------
+
+class MinutesRangeSerializer(serializers.Serializer):
+    min = serializers.IntegerField()
+    max = serializers.IntegerField()
+
+
+class HoursRangeSerializer(serializers.Serializer):
+    low = serializers.FloatField()
+    high = serializers.FloatField()
+
+
+AVAILABILITY_CHOICES = ("high", "medium", "low", "unavailable")
+SOURCE_CHOICES = ("live", "catalog", "local")
+
+
+class OptionSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text='Stable: "<provider>:<sku>:<region>:<count>" or "local:<gpu slug>".')
+    provider = serializers.CharField()
+    provider_name = serializers.CharField()
+    gpu_type = serializers.CharField(help_text="Catalog name.")
+    gpu_slug = serializers.CharField()
+    gpu_count = serializers.IntegerField()
+    gpu_memory_gb = serializers.IntegerField(help_text="Per GPU.")
+    hourly_rate = serializers.FloatField(help_text="USD per hour for the whole offer (local: electricity).")
+    training_hours = serializers.FloatField(help_text="Training hours on this option's GPUs.")
+    training_hours_range = HoursRangeSerializer(allow_null=True)
+    setup_minutes = MinutesRangeSerializer()
+    setup_time = serializers.CharField(help_text='Words, e.g. "5-10 minutes", "Immediate (if available)".')
+    finish_hours = serializers.FloatField(help_text="setup_minutes.max / 60 + training_hours.")
+    total_cost = serializers.FloatField(help_text="USD, rounded half-up to cents.")
+    availability = serializers.ChoiceField(choices=AVAILABILITY_CHOICES)
+    availability_reported = serializers.BooleanField(help_text='False: the provider said "unknown"; shown as medium.')
+    region = serializers.CharField(allow_blank=True)
+    continent = serializers.CharField(allow_null=True)
+    interruptible = serializers.BooleanField()
+    source = serializers.ChoiceField(choices=SOURCE_CHOICES)
+    as_of = serializers.DateTimeField(allow_null=True)
+    stale = serializers.BooleanField()
+    provider_sku = serializers.CharField(allow_blank=True)
+    pros = serializers.ListField(child=serializers.CharField())
+    cons = serializers.ListField(child=serializers.CharField())
+
+
+class SavingsSerializer(serializers.Serializer):
+    amount = serializers.FloatField(help_text="Local total_cost minus recommended total_cost, USD.")
+    percent = serializers.FloatField(allow_null=True, help_text="amount / local total_cost x 100.")
+
+
+class SummarySerializer(serializers.Serializer):
+    cheapest = OptionSerializer(allow_null=True)
+    fastest = OptionSerializer(allow_null=True)
+    recommended = OptionSerializer(allow_null=True)
+    recommendation_reason = serializers.CharField()
+    local = OptionSerializer(allow_null=True)
+    savings_vs_local = SavingsSerializer(allow_null=True)
+
+
+class ExcludedSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=(
+        "memory", "provider", "gpu_type", "gpu_count", "region", "continent", "unavailable", "does_not_fit",
+        "no_prices"))
+    reason = serializers.CharField()
+    count = serializers.IntegerField(help_text="How many offers this reason left out.")
+    ids = serializers.ListField(child=serializers.CharField(), help_text="The first 20 of them.")
+
+
+class PriceFreshnessSerializer(serializers.Serializer):
+    provider = serializers.CharField()
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=("ok", "failing", "no data", "polling"))
+    source = serializers.ChoiceField(choices=("live", "catalog"), allow_null=True)
+    as_of = serializers.DateTimeField(allow_null=True)
+    stale = serializers.BooleanField()
+    age_seconds = serializers.IntegerField(allow_null=True)
+    last_error = serializers.CharField(allow_null=True)
+    last_attempt_at = serializers.DateTimeField(allow_null=True)
+    offer_count = serializers.IntegerField()
+
+
+class CompareCostsOutputSerializer(serializers.Serializer):
+    options = OptionSerializer(many=True)
+    summary = SummarySerializer()
+    excluded = ExcludedSerializer(many=True)
+    prices = PriceFreshnessSerializer(many=True)
+
+
+class InstanceSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    provider = serializers.CharField()
+    provider_name = serializers.CharField()
+    gpu_type = serializers.CharField()
+    gpu_slug = serializers.CharField()
+    gpu_count = serializers.IntegerField()
+    gpu_memory_gb = serializers.IntegerField()
+    hourly_rate = serializers.FloatField()
+    price_per_gpu_hour = serializers.FloatField()
+    availability = serializers.ChoiceField(choices=AVAILABILITY_CHOICES)
+    availability_reported = serializers.BooleanField()
+    region = serializers.CharField(allow_blank=True)
+    continent = serializers.CharField(allow_null=True)
+    interruptible = serializers.BooleanField()
+    source = serializers.ChoiceField(choices=("live", "catalog"))
+    as_of = serializers.DateTimeField(allow_null=True)
+    stale = serializers.BooleanField()
+    provider_sku = serializers.CharField()
+    setup_minutes = MinutesRangeSerializer()
+    setup_time = serializers.CharField()
+
+
+class InstancesOutputSerializer(serializers.Serializer):
+    instances = InstanceSerializer(many=True)
+    count = serializers.IntegerField()
+    prices = PriceFreshnessSerializer(many=True)
+
+
+class SetupInstructionsSerializer(serializers.Serializer):
+    provider = serializers.CharField()
+    name = serializers.CharField()
+    estimated_time = serializers.CharField()
+    estimated_minutes = MinutesRangeSerializer()
+    steps = serializers.ListField(child=serializers.CharField())
+    signup_url = serializers.CharField(allow_blank=True)
+    docs_url = serializers.CharField(allow_blank=True)
+
+
+class ProviderStatusSerializer(PriceFreshnessSerializer):
+    setup_minutes = MinutesRangeSerializer()
+    setup_time = serializers.CharField()
+    billing_increment_seconds = serializers.IntegerField()
+
+
+class ProvidersOutputSerializer(serializers.Serializer):
+    providers = ProviderStatusSerializer(many=True)
+    count = serializers.IntegerField()
+
+
+class GpuSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    vendor = serializers.CharField()
+    memory_gb = serializers.IntegerField()
+    board_power_w = serializers.IntegerField()
+    bf16_tflops = serializers.FloatField(allow_null=True)
+    fp16_tflops = serializers.FloatField()
+    peak_tflops = serializers.FloatField()
+    gpu_class = serializers.CharField()
+    aliases = serializers.ListField(child=serializers.CharField())
+    families = serializers.ListField(child=serializers.CharField())
+    source = serializers.CharField()
+
+
+class GpusOutputSerializer(serializers.Serializer):
+    gpus = GpuSerializer(many=True)
+    count = serializers.IntegerField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()

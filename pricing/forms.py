@@ -1,0 +1,63 @@
+"""Forms of the pricing pages: the price alert form."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from .models import GpuModel, PriceAlert
+from .providers.registry import provider_names
+from .regions import CONTINENTS
+
+
+def _has_job_field() -> bool:
+    return any(f.name == "job" for f in PriceAlert._meta.get_fields())
+
+
+class PriceAlertForm(forms.ModelForm):
+    provider = forms.ChoiceField(required=False, label="Provider")
+    region = forms.ChoiceField(required=False, label="Region",
+                               choices=[("", "Anywhere"), *[(c, c) for c in CONTINENTS]])
+    gpu_count = forms.IntegerField(required=False, min_value=1, max_value=64, label="GPU count",
+                                   help_text="Leave empty for any number of GPUs.")
+    threshold_usd = forms.DecimalField(required=False, min_value=Decimal("0.0001"), max_digits=12,
+                                       decimal_places=4, label="Threshold (USD)",
+                                       help_text="Per GPU-hour for a price alert; the whole job for a job alert.")
+
+    class Meta:
+        model = PriceAlert
+        fields = ["gpu", "provider", "region", "gpu_count", "kind", "threshold_usd"]
+        labels = {"gpu": "GPU model", "kind": "Notify me when"}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["gpu"].queryset = GpuModel.objects.order_by("name")
+        self.fields["provider"].choices = [("", "Any provider"), *provider_names().items()]
+        if _has_job_field():
+            from wizard.models import TrainingJob
+
+            self.fields["job"] = forms.ModelChoiceField(
+                queryset=TrainingJob.objects.filter(user=user), required=False, label="Saved training job",
+                help_text="Only for a job-cost alert.", initial=getattr(self.instance, "job_id", None))
+        else:
+            self.fields["kind"].choices = [c for c in self.fields["kind"].choices
+                                           if c[0] != PriceAlert.Kind.JOB_COST]
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind in (PriceAlert.Kind.PRICE, PriceAlert.Kind.JOB_COST) and data.get("threshold_usd") is None:
+            self.add_error("threshold_usd", "Give the price at or below which you want to hear about it.")
+        if kind == PriceAlert.Kind.JOB_COST and "job" in self.fields and not data.get("job"):
+            self.add_error("job", "Choose the saved training job to watch.")
+        if kind == PriceAlert.Kind.AVAILABLE:
+            data["threshold_usd"] = None
+        return data
+
+    def save(self, commit=True):
+        alert = super().save(commit=False)
+        if "job" in self.fields:
+            alert.job = self.cleaned_data.get("job") if alert.kind == PriceAlert.Kind.JOB_COST else None
+        return alert

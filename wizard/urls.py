@@ -1,3 +1,30 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-urlpatterns: list = []
+from . import views
+
+wizard_patterns = [
+    path("", views.wizard_start, name="start"),
+    path("configure/", views.wizard_configure, name="configure"),
+    path("configure/estimate/", views.wizard_estimate, name="estimate"),
+    path("configure/detect-gpu/", views.wizard_detect_gpu, name="detect_gpu"),
+    path("providers/", views.wizard_providers, name="providers"),
+    path("review/", views.wizard_review, name="review"),
+    path("launch/", views.wizard_launch, name="launch"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("compare/", views.compare, name="compare"),
+    path("compare/save/", views.compare_save, name="compare_save"),
+    path("providers/<slug:slug>/setup/", views.provider_setup, name="provider_setup"),
+    path("tips/", views.tips, name="tips"),
+    path("api-examples/", views.api_examples, name="api_examples"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("history/", views.history, name="history"),
+    path("history/<int:pk>/", views.history_item, name="history_item"),
+    path("history/<int:pk>/delete/", views.history_item_delete, name="history_item_delete"),
+    path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/cancel/", views.job_cancel, name="job_cancel"),
+    path("jobs/<int:pk>/delete/", views.job_delete, name="job_delete"),
+    path("wizard/", include((wizard_patterns, "wizard"))),
+]

@@ -1,0 +1,116 @@
+"""HTML forms. They parse and render; the rules (what a valid workload or comparison is) stay in the
+API serializers, which the views run on the cleaned data (see wizard.selectors)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from pricing.gpus import GPUS
+from pricing.providers.registry import provider_names
+from pricing.regions import CONTINENTS
+
+from .models import SortChoice, UserPreferences, ViewMode
+
+METHOD_CHOICES = [
+    ("lora", "LoRA fine-tuning"),
+    ("qlora", "QLoRA (4-bit base model + LoRA)"),
+    ("full", "Full fine-tuning"),
+    ("pretrain", "Pre-training from scratch"),
+]
+PRECISION_CHOICES = [("bf16", "BF16"), ("fp16", "FP16"), ("fp32", "FP32")]
+
+# Column sorts of the table: presentation only (the engine's sorts are cost, speed, availability).
+COLUMN_SORTS = {
+    "provider": "Provider", "gpu": "GPU", "count": "GPUs", "memory": "Memory", "rate": "Hourly rate",
+    "hours": "Training hours", "total": "Total cost", "setup": "Setup time", "availability": "Availability",
+    "region": "Region",
+}
+
+
+def gpu_choices(blank: str = "Any GPU") -> list[tuple[str, str]]:
+    return [("", blank)] + [(g.name, f"{g.name} ({g.memory_gb} GB)") for g in GPUS]
+
+
+def provider_choices() -> list[tuple[str, str]]:
+    return list(provider_names().items())
+
+
+class ConfigureForm(forms.Form):
+    """Step 1: the job, the hours (estimated or known) and the local GPU."""
+
+    model_params_b = forms.FloatField(
+        label="Model size (billions of parameters)", min_value=0.001, max_value=10000, initial=7,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
+    method = forms.ChoiceField(label="Training method", choices=METHOD_CHOICES, initial="lora")
+    precision = forms.ChoiceField(label="Precision", choices=PRECISION_CHOICES, initial="bf16")
+    dataset_tokens = forms.IntegerField(
+        label="Dataset size (tokens)", min_value=1, required=False,
+        help_text="Or give the number of examples and their average length below.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    dataset_examples = forms.IntegerField(label="Examples", min_value=1, required=False)
+    avg_tokens_per_example = forms.IntegerField(label="Average tokens per example", min_value=1, required=False)
+    epochs = forms.FloatField(label="Epochs", min_value=0.01, max_value=1000, initial=3,
+                              widget=forms.NumberInput(attrs={"step": "any"}))
+    gpu_count = forms.IntegerField(label="GPU count", min_value=1, max_value=64, initial=1)
+    min_memory_gb = forms.IntegerField(label="Minimum memory per GPU (GB)", min_value=1, max_value=1024, required=False)
+    training_hours = forms.FloatField(
+        label="I know my hours (overrides the estimate)", min_value=0.01, max_value=100000, required=False,
+        help_text="Leave empty to use the estimate for each GPU.",
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
+    local_gpu_type = forms.ChoiceField(label="Your local GPU", choices=gpu_choices("No local GPU"), required=False)
+    local_electricity_cost = forms.DecimalField(
+        label="Electricity price (USD per kWh)", min_value=0, max_value=10, decimal_places=3, required=False,
+        widget=forms.NumberInput(attrs={"step": "0.001", "inputmode": "decimal"}))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("dataset_tokens") and not (data.get("dataset_examples") and data.get("avg_tokens_per_example")):
+            if not data.get("training_hours"):
+                raise forms.ValidationError(
+                    "Give the dataset size (tokens, or examples and their average length), or the training hours you know.")
+        return data
+
+
+class SelectorForm(forms.Form):
+    """The selector's filters, sort and view: GET parameters, so every state has a URL."""
+
+    # The job (standalone page only; the wizard takes these from step 1).
+    training_hours = forms.FloatField(label="Training hours", min_value=0.01, max_value=100000, required=False,
+                                      widget=forms.NumberInput(attrs={"step": "any"}))
+    gpu_count = forms.IntegerField(label="GPU count", min_value=1, max_value=64, required=False)
+    local_gpu_type = forms.ChoiceField(label="Local GPU", choices=gpu_choices("No local GPU"), required=False)
+    local_electricity_cost = forms.DecimalField(label="Electricity (USD/kWh)", min_value=0, max_value=10,
+                                                decimal_places=3, required=False,
+                                                widget=forms.NumberInput(attrs={"step": "0.001"}))
+    # Filters.
+    gpu_type = forms.ChoiceField(label="GPU type", choices=gpu_choices(), required=False)
+    min_memory_gb = forms.IntegerField(label="Minimum memory (GB)", min_value=1, max_value=1024, required=False)
+    providers = forms.MultipleChoiceField(label="Providers", choices=provider_choices, required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+    continent = forms.ChoiceField(label="Continent", choices=[("", "Anywhere")] + [(c, c) for c in CONTINENTS],
+                                  required=False)
+    region = forms.CharField(label="Region", max_length=60, required=False)
+    include_unavailable = forms.BooleanField(label="Include unavailable options", required=False)
+    allow_interruptible = forms.BooleanField(label="Allow interruptible (spot) offers", required=False)
+    # Presentation.
+    sort = forms.ChoiceField(choices=SortChoice.choices, required=False)
+    order = forms.ChoiceField(choices=[("", "")] + [(k, k) for k in COLUMN_SORTS] + [(f"-{k}", k) for k in COLUMN_SORTS],
+                              required=False)
+    view = forms.ChoiceField(choices=ViewMode.choices, required=False)
+
+
+class PreferencesForm(forms.ModelForm):
+    local_gpu_type = forms.ChoiceField(label="Local GPU", choices=gpu_choices("No local GPU"), required=False)
+    preferred_providers = forms.MultipleChoiceField(
+        label="Preferred providers", choices=provider_choices, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="The selector starts filtered to these; none ticked means all.")
+
+    class Meta:
+        model = UserPreferences
+        fields = ["local_gpu_type", "local_electricity_cost", "min_memory_gb", "preferred_providers", "view_mode", "sort"]
+        labels = {"min_memory_gb": "Minimum memory per GPU (GB)", "view_mode": "View mode", "sort": "Sort by"}
+
+
+class NotesForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=120, required=False)
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))

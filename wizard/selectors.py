@@ -1,0 +1,325 @@
+"""Reads for the pages: run a comparison exactly as the JSON API does, and shape its answer for
+templates (column sorts, region folding, "why is the list empty", how a choice compares to the
+recommendation). The cost rules themselves live in ``selector``; nothing here prices anything."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from .models import Comparison, TrainingJob
+
+AVAILABILITY = {
+    # level: (emoji, word, what it means) - the product document's indicators.
+    "high": ("🟢", "High", "Instances readily available"),
+    "medium": ("🟡", "Medium", "Limited availability"),
+    "low": ("🟠", "Low", "Very limited availability"),
+    "unavailable": ("🔴", "Unavailable", "No instances currently available"),
+}
+_AVAILABILITY_RANK = {"high": 0, "medium": 1, "low": 2, "unavailable": 3}
+
+
+def jsonable(value):
+    """Decimals and datetimes as strings, so answers can live in the session and JSONFields."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def dec(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+@dataclass
+class CompareOutcome:
+    result: dict | None
+    errors: dict = field(default_factory=dict)
+    payload: dict = field(default_factory=dict)
+
+    @property
+    def options(self) -> list[dict]:
+        return (self.result or {}).get("options", [])
+
+
+REFERENCE_GPU = "A100 80GB SXM"
+
+
+def compare_accepts_workload() -> bool:
+    from selector.api.serializers import CompareCostsInputSerializer
+
+    return "workload" in CompareCostsInputSerializer().fields
+
+
+def run_comparison(payload: dict) -> CompareOutcome:
+    """Validate ``payload`` (the API's JSON body) with the API's serializer and compare, through the
+    same function the POST /api/cloud/compare-costs view calls, so pages and API agree."""
+    from selector.api.serializers import CompareCostsInputSerializer
+    from selector.services import compare_costs
+
+    ser = CompareCostsInputSerializer(data=payload)
+    if not ser.is_valid():
+        return CompareOutcome(None, jsonable(ser.errors), payload)
+    return CompareOutcome(jsonable(compare_costs(ser.validated_data)), {}, payload)
+
+
+def summary_option(result: dict | None, key: str) -> dict | None:
+    """summary.cheapest / fastest / recommended / local as an option dict (or None)."""
+    value = ((result or {}).get("summary") or {}).get(key)
+    if value is None or isinstance(value, dict):
+        return value
+    return find_option(result, value)
+
+
+@dataclass
+class EstimateOutcome:
+    result: dict | None
+    errors: dict = field(default_factory=dict)
+
+
+def run_estimate(workload: dict, *, gpu_count: int = 1, gpu_type: str | None = None) -> EstimateOutcome:
+    """The estimator's answer for step 1, validated by the API's WorkloadSerializer."""
+    from selector.api.estimate import WorkloadSerializer
+    from selector.estimates import estimate
+
+    ser = WorkloadSerializer(data=workload)
+    if not ser.is_valid():
+        return EstimateOutcome(None, jsonable(ser.errors))
+    request = {"workload": ser.validated_data, "gpu_count": gpu_count}
+    if gpu_type:
+        request["gpu_type"] = gpu_type
+    return EstimateOutcome(jsonable(estimate(request)))
+
+
+FEATURED_GPUS = ("rtx-4090", "a10", "l40s", "a100-80gb-sxm", "h100-sxm", "h200")
+
+
+def estimate_rows(estimate: dict | None, local_gpu_name: str | None = None) -> tuple[list[dict], list[dict]]:
+    """Split the estimator's rows: the local GPU and a few common cloud GPUs first, the rest after."""
+    rows = (estimate or {}).get("estimates") or []
+    featured = [r for r in rows if r.get("gpu_type") in FEATURED_GPUS or (local_gpu_name and r.get("gpu_name") == local_gpu_name)]
+    return featured, [r for r in rows if r not in featured]
+
+
+@dataclass(frozen=True)
+class DetectedGpu:
+    gpu_name: str | None  # catalog name to put in the form, None when nothing usable was found
+    message: str
+
+
+def detect_local_gpu() -> DetectedGpu:
+    """This machine's first catalog GPU (pricing.local_gpu), with a plain sentence either way."""
+    from pricing.local_gpu import detect_local_gpus
+
+    found = detect_local_gpus()
+    known = [g for g in found.gpus if g.gpu_name]
+    if known:
+        return DetectedGpu(known[0].gpu_name, found.message)
+    if found.gpus:
+        return DetectedGpu(None, found.message + " None of them is in the GPU catalog, so choose the closest one.")
+    return DetectedGpu(None, found.message or "No NVIDIA GPU found on this machine.")
+
+
+def config_rows(config: dict | None) -> list[tuple[str, str]]:
+    """Step 1's settings as (label, value) rows for the review and job pages."""
+    from .forms import ConfigureForm
+
+    config = config or {}
+    rows = []
+    for name, f in ConfigureForm.base_fields.items():
+        value = config.get(name)
+        if value in (None, ""):
+            continue
+        if hasattr(f, "choices"):
+            value = dict(f.choices).get(value, value)
+        rows.append((str(f.label), str(value)))
+    return rows
+
+
+def find_option(result: dict | None, option_id: str) -> dict | None:
+    for o in (result or {}).get("options", []):
+        if str(o.get("id")) == str(option_id):
+            return o
+    return None
+
+
+# --- Presentation ----------------------------------------------------------------------------
+
+def _column_key(name: str):
+    def setup_max(o):
+        s = o.get("setup_minutes") or {}
+        return s.get("max") or 0
+
+    keys = {
+        "provider": lambda o: (o.get("provider_name") or o.get("provider") or "").lower(),
+        "gpu": lambda o: (o.get("gpu_type") or "").lower(),
+        "count": lambda o: o.get("gpu_count") or 0,
+        "memory": lambda o: o.get("gpu_memory_gb") or 0,
+        "rate": lambda o: dec(o.get("hourly_rate")) or Decimal(0),
+        "hours": lambda o: dec(o.get("training_hours")) or Decimal(0),
+        "total": lambda o: dec(o.get("total_cost")) or Decimal(0),
+        "setup": setup_max,
+        "availability": lambda o: _AVAILABILITY_RANK.get(o.get("availability"), 9),
+        "region": lambda o: (o.get("region") or "").lower(),
+    }
+    return keys[name]
+
+
+def sort_by_column(options: list[dict], order: str) -> list[dict]:
+    """Re-sort by a table column ("total", "-rate"...); ties keep the engine's order."""
+    if not order:
+        return list(options)
+    name = order.lstrip("-")
+    key = _column_key(name)
+    return sorted(options, key=key, reverse=order.startswith("-"))
+
+
+@dataclass
+class OptionGroup:
+    """One offer (provider, SKU, GPU count) with its regions folded under its cheapest row."""
+
+    primary: dict
+    others: list[dict]
+
+    @property
+    def regions(self) -> list[dict]:
+        return [self.primary, *self.others]
+
+
+def fold_regions(options: list[dict]) -> list[OptionGroup]:
+    groups: dict[tuple, OptionGroup] = {}
+    order: list[tuple] = []
+    for o in options:
+        key = (o.get("provider"), o.get("provider_sku") or o.get("gpu_type"), o.get("gpu_count"),
+               bool(o.get("interruptible")), o.get("source") == "local")
+        if o.get("source") == "local" or key not in groups:
+            key = key if key not in groups else (*key, o.get("id"))
+            groups[key] = OptionGroup(o, [])
+            order.append(key)
+            continue
+        g = groups[key]
+        if (dec(o.get("total_cost")) or 0) < (dec(g.primary.get("total_cost")) or 0):
+            g.others.insert(0, g.primary)
+            g.primary = o
+        else:
+            g.others.append(o)
+    return [groups[k] for k in order]
+
+
+def _money(amount: Decimal) -> str:
+    return f"${abs(amount):,.2f}"
+
+
+def _hours(h: float) -> str:
+    h = abs(h)
+    if h < 1:
+        return f"{round(h * 60)} min"
+    return f"{h:.1f} h".replace(".0 h", " h")
+
+
+def finish_hours(o: dict) -> float:
+    setup = (o.get("setup_minutes") or {}).get("max") or 0
+    return float(dec(o.get("training_hours")) or 0) + setup / 60
+
+
+def compare_to_recommended(chosen: dict, recommended: dict | None) -> str:
+    """"$4.20 more than the recommended option, finishes 2 h sooner"."""
+    if not recommended:
+        return "There is no recommended option to compare with."
+    if str(chosen.get("id")) == str(recommended.get("id")):
+        return "This is the recommended option."
+    diff = (dec(chosen.get("total_cost")) or 0) - (dec(recommended.get("total_cost")) or 0)
+    if diff > 0:
+        money = f"{_money(diff)} more than the recommended option"
+    elif diff < 0:
+        money = f"{_money(diff)} less than the recommended option"
+    else:
+        money = "the same cost as the recommended option"
+    t = finish_hours(chosen) - finish_hours(recommended)
+    if abs(t) < 1 / 60:
+        when = "finishes at about the same time"
+    elif t < 0:
+        when = f"finishes {_hours(t)} sooner"
+    else:
+        when = f"finishes {_hours(t)} later"
+    return f"{money}, {when}"
+
+
+FILTER_LABELS = {
+    "memory": "minimum memory", "provider": "providers", "gpu_type": "GPU type", "gpu_count": "GPU count",
+    "region": "region", "continent": "continent", "unavailable": "'include unavailable options' is off",
+    "does_not_fit": "the job does not fit in the GPU's memory",
+}
+
+
+@dataclass
+class EmptyAdvice:
+    kind: str  # memory | backend | filters
+    advice: list[str]
+    filters: list[str]
+
+
+def empty_advice(result: dict | None) -> EmptyAdvice | None:
+    """Why no option is listed, and the product document's troubleshooting advice for that case."""
+    if result is None or result.get("options"):
+        return None
+    prices = _prices_list(result)
+    with_data = [p for p in prices if p.get("source")]
+    if not with_data:
+        failing = [p for p in prices if p.get("status") == "failing"]
+        advice = ["Check if backend services are running (the price poller and the database).",
+                  "Verify API connectivity: the providers' APIs must be reachable and their API keys valid."]
+        if failing:
+            advice.append("Every provider's last poll failed; the errors are listed under 'Price freshness'.")
+        return EmptyAdvice("backend", advice, [])
+    codes: dict[str, int] = {}
+    for e in result.get("excluded") or []:
+        if e.get("count", 1):
+            codes[e.get("code", "")] = codes.get(e.get("code", ""), 0) + int(e.get("count", 1))
+    if codes and set(codes) <= {"memory", "does_not_fit", "gpu_type"}:
+        return EmptyAdvice("memory", [
+            "Adjust minimum memory requirements: no GPU offered has that much memory (or the job does not fit).",
+            "Try different GPU types, or more GPUs.",
+        ], [FILTER_LABELS.get(c, c) for c in codes])
+    used = [FILTER_LABELS.get(c, c) for c in sorted(codes, key=lambda c: -codes[c]) if c != "no_prices"]
+    return EmptyAdvice("filters", [
+        "Your filters excluded every option: " + (", ".join(used) if used else "see below") + ".",
+        "Widen or clear those filters.",
+    ], used)
+
+
+def _prices_list(result: dict | None) -> list[dict]:
+    prices = (result or {}).get("prices") or []
+    if isinstance(prices, dict):  # {slug: {...}} as well as [{provider: slug, ...}]
+        return [{"provider": slug, **p} for slug, p in prices.items()]
+    return list(prices)
+
+
+def freshness_rows(result: dict | None) -> list[dict]:
+    return [{**p, "age_words": age_words(p.get("age_seconds"))} for p in _prices_list(result)]
+
+
+def age_words(seconds) -> str:
+    if seconds is None:
+        return "never"
+    s = int(seconds)
+    if s < 90:
+        return f"{s} s ago"
+    if s < 5400:
+        return f"{round(s / 60)} min ago"
+    if s < 172800:
+        return f"{round(s / 3600)} h ago"
+    return f"{round(s / 86400)} days ago"
+
+
+# --- History ---------------------------------------------------------------------------------
+
+def history_for(user, limit: int = 100):
+    comparisons = list(Comparison.objects.filter(user=user).prefetch_related("jobs")[:limit])
+    jobs = list(TrainingJob.objects.filter(user=user).select_related("selection")[:limit])
+    return comparisons, jobs

@@ -1,0 +1,70 @@
+"""Writes: preferences, history items (comparisons kept, selections made) and training jobs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from .models import Comparison, TrainingJob, UserPreferences
+from .selectors import dec, jsonable
+
+
+def preferences_save(*, user, data: dict) -> UserPreferences:
+    prefs, _ = UserPreferences.objects.get_or_create(user=user)
+    for name in ("local_gpu_type", "local_electricity_cost", "min_memory_gb", "preferred_providers", "view_mode", "sort"):
+        if name in data:
+            setattr(prefs, name, data[name])
+    prefs.save()
+    return prefs
+
+
+def _summary_option(result: dict, key: str) -> dict | None:
+    value = (result.get("summary") or {}).get(key)
+    if isinstance(value, dict) or value is None:
+        return value
+    return next((o for o in result.get("options", []) if str(o.get("id")) == str(value)), None)
+
+
+def comparison_record(*, user, kind: str, payload: dict, result: dict, chosen: dict | None = None,
+                      name: str = "") -> Comparison:
+    """Keep a comparison as it was: the request, the recommendation and the chosen option, with the
+    prices of that moment."""
+    result = jsonable(result)
+    summary = result.get("summary") or {}
+    return Comparison.objects.create(
+        user=user, kind=kind, name=name[:120], inputs=jsonable(payload),
+        recommended=_summary_option(result, "recommended"),
+        recommendation_reason=summary.get("recommendation_reason") or "",
+        chosen=chosen, summary=summary, option_count=len(result.get("options", [])),
+    )
+
+
+@transaction.atomic
+def job_create(*, user, configuration: dict, chosen: dict, recommended: dict | None, estimate: dict | None,
+               selection_id: int | None) -> TrainingJob:
+    """Record a training job "ready to launch" with the option and its price at this moment."""
+    selection = None
+    if selection_id:
+        selection = Comparison.objects.filter(user=user, pk=selection_id).first()
+    hours = dec(chosen.get("training_hours")) or Decimal(0)
+    return TrainingJob.objects.create(
+        user=user, selection=selection, configuration=jsonable(configuration), chosen=jsonable(chosen),
+        recommended=jsonable(recommended) if recommended else None, estimate=jsonable(estimate) if estimate else None,
+        provider=str(chosen.get("provider", ""))[:20], usd_per_hour=dec(chosen.get("hourly_rate")) or Decimal(0),
+        total_cost_usd=dec(chosen.get("total_cost")) or Decimal(0), training_hours=hours.quantize(Decimal("0.01")),
+        price_as_of=str(chosen.get("as_of") or "")[:40],
+        name=f"{chosen.get('provider_name', '')} {chosen.get('gpu_count', 1)}x {chosen.get('gpu_type', '')}".strip()[:120],
+    )
+
+
+def item_update_notes(*, item, name: str, notes: str) -> None:
+    item.name = name[:120]
+    item.notes = notes
+    item.save(update_fields=["name", "notes"])
+
+
+def job_cancel(*, job: TrainingJob) -> bool:
+    """Conditional update: only a job still ready to launch can be cancelled (no double cancel)."""
+    return bool(TrainingJob.objects.filter(pk=job.pk, status=TrainingJob.Status.READY)
+                .update(status=TrainingJob.Status.CANCELLED))

@@ -1,0 +1,79 @@
+"""Small display helpers: money, hours, and the availability mark (colour + shape + word)."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.html import format_html
+
+from wizard.selectors import AVAILABILITY, age_words, dec
+
+register = template.Library()
+
+
+@register.filter
+def usd(value) -> str:
+    d = dec(value)
+    if d is None:
+        return "—"
+    sign = "-" if d < 0 else ""
+    return f"{sign}${abs(d):,.2f}"
+
+
+@register.filter
+def usd_rate(value) -> str:
+    """Hourly rates keep fractions of a cent when they have them ($0.1234/h)."""
+    d = dec(value)
+    if d is None:
+        return "—"
+    if d == d.quantize(Decimal("0.01")) or d >= 10:
+        return f"${d:,.2f}/h"
+    return f"${d.normalize():f}/h"
+
+
+@register.filter
+def hours(value) -> str:
+    d = dec(value)
+    if d is None:
+        return "—"
+    h = float(d)
+    if h < 1:
+        return f"{round(h * 60)} min"
+    if h < 10:
+        return f"{h:.1f} h"
+    return f"{h:,.0f} h"
+
+
+@register.filter
+def when(value) -> str:
+    """An ISO timestamp as "2026-11-29 22:46 UTC" (a bare date stays a date)."""
+    from django.utils.dateparse import parse_datetime
+
+    if not value:
+        return ""
+    d = parse_datetime(str(value))
+    if d is None:
+        return str(value)[:10]
+    if d.hour == 0 and d.minute == 0 and d.second == 0:
+        return f"{d:%Y-%m-%d}"
+    return f"{d:%Y-%m-%d %H:%M} UTC"
+
+
+@register.filter
+def age(seconds) -> str:
+    return age_words(seconds)
+
+
+@register.filter
+def abs_value(value):
+    d = dec(value)
+    return abs(d) if d is not None else value
+
+
+@register.simple_tag
+def availability(level: str, reported=True):
+    emoji, word, meaning = AVAILABILITY.get(level or "", ("⚪", "Unknown", "Availability not reported"))
+    title = meaning if reported is not False else f"{meaning} (not reported by the provider: assumed)"
+    return format_html(
+        '<span class="avail avail-{}" title="{}"><span class="mark" aria-hidden="true">{}</span> {}{}</span>',
+        level or "unknown", title, emoji, word, "" if reported is not False else "*",
+    )

@@ -1,0 +1,541 @@
+"""Pages: home, the provider selector (standalone and as wizard step 2), the four wizard steps,
+preferences, history, setup guides, cost tips and API examples. Function views: parse, call one
+selector/service, render; htmx requests get the changed fragment (``template.html#partial``)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pricing.providers.registry import PROVIDERS
+from selector.setup_guides import COST_TIPS, GUIDES
+
+from . import selectors, services
+from .forms import COLUMN_SORTS, ConfigureForm, NotesForm, PreferencesForm, SelectorForm
+from .models import Comparison, TrainingJob, UserPreferences
+from .state import WizardState
+
+STEPS = (("configure", "Configure"), ("providers", "Choose a provider"), ("review", "Review"), ("launch", "Launch"))
+WORKLOAD_FIELDS = ("model_params_b", "method", "precision", "dataset_tokens", "dataset_examples",
+                   "avg_tokens_per_example", "epochs")
+DEFAULT_TRAINING_HOURS = 10.0  # the product document's example, for the standalone selector
+
+
+def refresh_seconds() -> int:
+    return int(getattr(settings, "SELECTOR_REFRESH_SECONDS", 30))
+
+
+def _prefs(user) -> UserPreferences | None:
+    if not user.is_authenticated:
+        return None
+    return UserPreferences.objects.filter(user=user).first()
+
+
+# --- Public pages ------------------------------------------------------------------------------
+
+def home(request: HttpRequest) -> HttpResponse:
+    guides = [GUIDES[s] for s in PROVIDERS if s in GUIDES] + ([GUIDES["local"]] if "local" in GUIDES else [])
+    return render(request, "wizard/home.html", {"guides": guides})
+
+
+def provider_setup(request: HttpRequest, slug: str) -> HttpResponse:
+    guide = GUIDES.get(slug)
+    if guide is None:
+        raise Http404("No setup guide for that provider")
+    return render(request, "wizard/provider_setup.html", {"guide": guide, "guides": GUIDES.values()})
+
+
+def tips(request: HttpRequest) -> HttpResponse:
+    return render(request, "wizard/tips.html", {"tips": COST_TIPS})
+
+
+def api_examples(request: HttpRequest) -> HttpResponse:
+    return render(request, "wizard/api_examples.html")
+
+
+# --- The provider selector -----------------------------------------------------------------------
+
+def _filters_payload(cleaned: dict) -> dict:
+    """The selector form's filters as the API's JSON body fields."""
+    p: dict = {}
+    if cleaned.get("gpu_type"):
+        p["gpu_type"] = cleaned["gpu_type"]
+    if cleaned.get("min_memory_gb"):
+        p["min_memory_gb"] = cleaned["min_memory_gb"]
+    if cleaned.get("providers"):
+        p["providers"] = list(cleaned["providers"])
+    if cleaned.get("continent"):
+        p["continent"] = cleaned["continent"]
+    if cleaned.get("region"):
+        p["region"] = cleaned["region"]
+    p["include_unavailable"] = bool(cleaned.get("include_unavailable"))
+    p["allow_interruptible"] = bool(cleaned.get("allow_interruptible"))
+    p["sort"] = cleaned.get("sort") or "cost"
+    return p
+
+
+def _query_from(cleaned: dict, **changes) -> str:
+    """The GET query string for a selector state, with ``changes`` applied (for links)."""
+    data = {**cleaned, **changes}
+    pairs = []
+    for k in SelectorForm.base_fields:
+        v = data.get(k)
+        if v in (None, "", False, [], ()):
+            continue
+        if isinstance(v, (list, tuple)):
+            pairs.extend((k, x) for x in v)
+        elif v is True:
+            pairs.append((k, "on"))
+        else:
+            pairs.append((k, v))
+    return urlencode(pairs)
+
+
+def _selector_initial(request: HttpRequest) -> dict:
+    prefs = _prefs(request.user)
+    initial = {"sort": "cost", "view": "auto", "training_hours": DEFAULT_TRAINING_HOURS}
+    if prefs:
+        initial.update({
+            "sort": prefs.sort, "view": prefs.view_mode, "local_gpu_type": prefs.local_gpu_type,
+            "local_electricity_cost": prefs.local_electricity_cost, "min_memory_gb": prefs.min_memory_gb,
+            "providers": list(prefs.preferred_providers or []),
+        })
+    return initial
+
+
+def _bind_selector(query, initial: dict) -> SelectorForm:
+    """A bound form from the GET query, or from ``initial`` when the query is empty."""
+    data = query if query else None
+    if data is None:
+        form = SelectorForm(initial=initial)
+        form.cleaned_data = {k: initial.get(k) for k in SelectorForm.base_fields}
+        form.cleaned_data["providers"] = initial.get("providers") or []
+        return form
+    form = SelectorForm(data)
+    form.is_valid()
+    return form
+
+
+def _selector_context(request, form: SelectorForm, payload: dict, page_url: str, *, mode: str) -> dict:
+    cleaned = {k: v for k, v in getattr(form, "cleaned_data", {}).items()}
+    outcome = selectors.run_comparison(payload) if not form.errors else selectors.CompareOutcome(None, {}, payload)
+    result = outcome.result
+    options = selectors.sort_by_column(outcome.options, cleaned.get("order") or "")
+    summary = (result or {}).get("summary") or {}
+    order = cleaned.get("order") or ""
+    columns = []
+    for key, label in COLUMN_SORTS.items():
+        if order == key:
+            nxt, aria = f"-{key}", "ascending"
+        elif order == f"-{key}":
+            nxt, aria = key, "descending"
+        else:
+            nxt, aria = key, None
+        columns.append({"key": key, "label": label, "aria_sort": aria,
+                        "url": f"{page_url}?{_query_from(cleaned, order=nxt)}"})
+    sorts = [{"key": k, "label": label, "current": (cleaned.get("sort") or "cost") == k and not order,
+              "url": f"{page_url}?{_query_from(cleaned, sort=k, order='')}"}
+             for k, label in (("cost", "Cost"), ("speed", "Speed"), ("availability", "Availability"))]
+    views = [{"key": k, "label": label, "current": (cleaned.get("view") or "auto") == k,
+              "url": f"{page_url}?{_query_from(cleaned, view=k)}"}
+             for k, label in (("auto", "Auto"), ("table", "Table"), ("cards", "Cards"))]
+    return {
+        "form": form, "mode": mode, "page_url": page_url, "result": result, "errors": outcome.errors,
+        "options": options, "groups": selectors.fold_regions(options), "summary": summary,
+        "cheapest": selectors.summary_option(result, "cheapest"),
+        "fastest": selectors.summary_option(result, "fastest"),
+        "recommended": selectors.summary_option(result, "recommended"),
+        "empty": selectors.empty_advice(result), "freshness": selectors.freshness_rows(result),
+        "columns": columns, "sorts": sorts, "views": views, "view": cleaned.get("view") or "auto",
+        "sort": cleaned.get("sort") or "cost", "order": order, "refresh_seconds": refresh_seconds(),
+        "payload": payload, "query": _query_from(cleaned),
+    }
+
+
+def compare(request: HttpRequest) -> HttpResponse:
+    """The standalone selector: public, read-only, every state a URL."""
+    form = _bind_selector(request.GET, _selector_initial(request))
+    cleaned = getattr(form, "cleaned_data", {})
+    payload = {"training_hours": cleaned.get("training_hours") or DEFAULT_TRAINING_HOURS}
+    if cleaned.get("gpu_count"):
+        payload["gpu_count"] = cleaned["gpu_count"]
+    if cleaned.get("local_gpu_type"):
+        payload["local_gpu_type"] = cleaned["local_gpu_type"]
+        if cleaned.get("local_electricity_cost") is not None:
+            payload["local_electricity_cost"] = float(cleaned["local_electricity_cost"])
+    payload.update(_filters_payload(cleaned))
+    ctx = _selector_context(request, form, payload, reverse("compare"), mode="compare")
+    template = "selector/compare.html#results" if request.htmx else "selector/compare.html"
+    return render(request, template, ctx)
+
+
+@login_required
+@require_POST
+def compare_save(request: HttpRequest) -> HttpResponse:
+    """Keep the comparison shown on /compare/ in the user's history (prices as of now)."""
+    form = SelectorForm(request.POST)
+    form.is_valid()
+    cleaned = form.cleaned_data
+    payload = {"training_hours": cleaned.get("training_hours") or DEFAULT_TRAINING_HOURS}
+    if cleaned.get("gpu_count"):
+        payload["gpu_count"] = cleaned["gpu_count"]
+    if cleaned.get("local_gpu_type"):
+        payload["local_gpu_type"] = cleaned["local_gpu_type"]
+        if cleaned.get("local_electricity_cost") is not None:
+            payload["local_electricity_cost"] = float(cleaned["local_electricity_cost"])
+    payload.update(_filters_payload(cleaned))
+    outcome = selectors.run_comparison(payload)
+    if outcome.result is None:
+        messages.error(request, "That comparison could not be run, so nothing was saved.")
+        return redirect("compare")
+    item = services.comparison_record(user=request.user, kind=Comparison.Kind.COMPARISON, payload=payload,
+                                      result=outcome.result)
+    messages.success(request, "Comparison saved to your history.")
+    return redirect("history_item", pk=item.pk)
+
+
+# --- The wizard ----------------------------------------------------------------------------------
+
+def _steps(current: str, state: WizardState) -> list[dict]:
+    reached = [s for s, _ in STEPS].index(state.furthest_step())
+    out = []
+    for i, (key, label) in enumerate(STEPS):
+        out.append({"key": key, "label": label, "current": key == current, "done": i < reached and key != current,
+                    "url": reverse(f"wizard:{key}") if i <= reached else None})
+    return out
+
+
+def _config_initial(request) -> dict:
+    initial = {"model_params_b": 7, "method": "lora", "precision": "bf16", "epochs": 3, "gpu_count": 1,
+               "dataset_tokens": 10_000_000}
+    prefs = _prefs(request.user)
+    if prefs:
+        initial.update({"local_gpu_type": prefs.local_gpu_type, "local_electricity_cost": prefs.local_electricity_cost,
+                        "min_memory_gb": prefs.min_memory_gb})
+    return initial
+
+
+def _config_from_form(cleaned: dict) -> dict:
+    return selectors.jsonable({k: v for k, v in cleaned.items() if v not in (None, "")})
+
+
+def workload_payload(config: dict) -> dict:
+    w = {k: config[k] for k in WORKLOAD_FIELDS if config.get(k) not in (None, "")}
+    if w.get("dataset_tokens"):
+        w.pop("dataset_examples", None)
+        w.pop("avg_tokens_per_example", None)
+    return w
+
+
+def wizard_compare_payload(config: dict, filters: dict) -> dict:
+    """Step 1 + step 2 as the API's JSON body: the hours the user knows, else the workload (so each
+    GPU gets its own estimate, exactly as the API does it)."""
+    p: dict = {}
+    if config.get("training_hours"):
+        p["training_hours"] = config["training_hours"]
+    elif selectors.compare_accepts_workload():
+        p["workload"] = workload_payload(config)
+    else:
+        # Until compare-costs takes a workload: the estimate on a reference GPU, scaled by the API.
+        est = selectors.run_estimate(workload_payload(config), gpu_count=1, gpu_type=selectors.REFERENCE_GPU)
+        rows = (est.result or {}).get("estimates") or []
+        p["training_hours"] = rows[0]["training_hours"] if rows else 1.0
+        p["reference_gpu"] = selectors.REFERENCE_GPU
+    p["gpu_count"] = config.get("gpu_count") or 1
+    if config.get("local_gpu_type"):
+        p["local_gpu_type"] = config["local_gpu_type"]
+        if config.get("local_electricity_cost") not in (None, ""):
+            p["local_electricity_cost"] = float(config["local_electricity_cost"])
+    if config.get("min_memory_gb"):
+        p["min_memory_gb"] = config["min_memory_gb"]
+    p.update(_filters_payload(filters))
+    return p
+
+
+def _check_workload(form: ConfigureForm) -> dict | None:
+    """Run the API's workload validation on step 1; its errors land on the form. Returns the estimate."""
+    if not form.is_valid():
+        return None
+    config = _config_from_form(form.cleaned_data)
+    est = selectors.run_estimate(workload_payload(config), gpu_count=config.get("gpu_count") or 1)
+    if est.errors and not config.get("training_hours"):
+        for field, errs in est.errors.items():
+            target = field if field in form.fields else None
+            for e in errs if isinstance(errs, list) else [errs]:
+                form.add_error(target, str(e))
+        return None
+    return est.result
+
+
+@login_required
+def wizard_start(request: HttpRequest) -> HttpResponse:
+    return redirect(f"wizard:{WizardState(request.session).furthest_step()}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def wizard_configure(request: HttpRequest) -> HttpResponse:
+    state = WizardState(request.session)
+    estimate = None
+    if request.method == "POST":
+        form = ConfigureForm(request.POST)
+        estimate = _check_workload(form)
+        if form.is_valid():
+            state.set_config(_config_from_form(form.cleaned_data))
+            return redirect("wizard:providers")
+    else:
+        # Bound to what was entered before (or the defaults): the estimate shows at once.
+        form = ConfigureForm(state.config or selectors.jsonable(_config_initial(request)))
+        estimate = _check_workload(form)
+    return render(request, "wizard/configure.html", {
+        "form": form, "steps": _steps("configure", state), **_estimate_ctx(form, estimate),
+    })
+
+
+def _estimate_ctx(form: ConfigureForm, estimate: dict | None) -> dict:
+    cleaned = getattr(form, "cleaned_data", {}) or {}
+    featured, rest = selectors.estimate_rows(estimate, cleaned.get("local_gpu_type"))
+    return {"estimate": estimate, "est_featured": featured, "est_rest": rest,
+            "est_gpu_count": cleaned.get("gpu_count") or 1, "est_override": cleaned.get("training_hours")}
+
+
+@login_required
+@require_POST
+def wizard_estimate(request: HttpRequest) -> HttpResponse:
+    """htmx: the estimate panel for the form as it is now (nothing is stored)."""
+    form = ConfigureForm(request.POST)
+    estimate = _check_workload(form)
+    return render(request, "wizard/configure.html#estimate", {"form": form, **_estimate_ctx(form, estimate)})
+
+
+@login_required
+@require_POST
+def wizard_detect_gpu(request: HttpRequest) -> HttpResponse:
+    """Fill the local GPU from the GPU of the machine this app runs on; say plainly when there is none.
+    Whatever else was typed is kept (the whole form is posted)."""
+    detected = selectors.detect_local_gpu()
+    data = request.POST.copy()
+    if detected.gpu_name:
+        data["local_gpu_type"] = detected.gpu_name
+    form = ConfigureForm(data)
+    if request.htmx:
+        form.is_valid()
+        return render(request, "wizard/configure.html#local-gpu", {"form": form, "detected": detected})
+    state = WizardState(request.session)
+    return render(request, "wizard/configure.html", {"form": form, "detected": detected, "steps": _steps("configure", state),
+                                                       **_estimate_ctx(form, _check_workload(form))})
+
+
+def _wizard_filters(request, state: WizardState) -> SelectorForm:
+    if request.GET:
+        form = SelectorForm(request.GET)
+        if form.is_valid():
+            state.set_filters(selectors.jsonable({k: v for k, v in form.cleaned_data.items() if k in SelectorForm.base_fields}))
+        return form
+    initial = _selector_initial(request)
+    if state.filters:
+        initial = {**initial, **state.filters}
+    if state.config and state.config.get("min_memory_gb") and not (state.filters or {}).get("min_memory_gb"):
+        initial["min_memory_gb"] = state.config["min_memory_gb"]
+    return _bind_selector(None, initial)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def wizard_providers(request: HttpRequest) -> HttpResponse:
+    state = WizardState(request.session)
+    if not state.config:
+        messages.info(request, "Configure the training job first.")
+        return redirect("wizard:configure")
+    if request.method == "POST":
+        return _wizard_select(request, state)
+    form = _wizard_filters(request, state)
+    payload = wizard_compare_payload(state.config, getattr(form, "cleaned_data", {}))
+    ctx = _selector_context(request, form, payload, reverse("wizard:providers"), mode="wizard")
+    state.set_shown_prices(ctx["options"])
+    ctx.update({"steps": _steps("providers", state), "config": state.config,
+                "selected_id": (state.selection or {}).get("option", {}).get("id")})
+    template = "wizard/providers.html#results" if request.htmx else "wizard/providers.html"
+    return render(request, template, ctx)
+
+
+def _wizard_select(request, state: WizardState) -> HttpResponse:
+    """"Select" on an option: look the id up in a fresh comparison; never trust a price from the form."""
+    option_id = (request.POST.get("option_id") or "").strip()
+    filters = state.filters or {}
+    payload = wizard_compare_payload(state.config, filters)
+    outcome = selectors.run_comparison(payload)
+    option = selectors.find_option(outcome.result, option_id) if option_id else None
+    back = reverse("wizard:providers")
+    if option is None:
+        messages.error(request, "That option is no longer offered (its price or availability changed). "
+                                "The comparison below is fresh: choose again.")
+        return redirect(back)
+    shown = state.shown_prices.get(str(option["id"]))
+    if shown and selectors.dec(shown[0]) != selectors.dec(option.get("hourly_rate")):
+        messages.warning(request, f"The price changed since the list was shown: now ${selectors.dec(option['hourly_rate']):,.2f}/h "
+                                  f"(was ${selectors.dec(shown[0]):,.2f}/h), total ${selectors.dec(option['total_cost']):,.2f}.")
+    item = services.comparison_record(user=request.user, kind=Comparison.Kind.SELECTION, payload=payload,
+                                      result=outcome.result, chosen=option)
+    state.set_selection(option, item.pk, payload)
+    return redirect("wizard:review")
+
+
+def _fresh_selection(state: WizardState):
+    """The selected option re-priced now: (fresh option or None, fresh result, change note)."""
+    sel = state.selection
+    outcome = selectors.run_comparison(sel["payload"])
+    fresh = selectors.find_option(outcome.result, sel["option"]["id"])
+    note = ""
+    if fresh is None:
+        note = "The option you selected is no longer offered. Choose again."
+    else:
+        old, new = selectors.dec(sel["option"].get("total_cost")), selectors.dec(fresh.get("total_cost"))
+        if old != new:
+            note = f"The price changed since you selected it: the total is now ${new:,.2f} (was ${old:,.2f})."
+    return fresh, outcome.result, note
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def wizard_review(request: HttpRequest) -> HttpResponse:
+    state = WizardState(request.session)
+    if not state.config:
+        messages.info(request, "Configure the training job first.")
+        return redirect("wizard:configure")
+    if not state.selection:
+        messages.info(request, "Choose a provider first.")
+        return redirect("wizard:providers")
+    fresh, result, note = _fresh_selection(state)
+    if fresh is None:
+        state.clear_selection()
+        messages.error(request, note)
+        return redirect("wizard:providers")
+    if note:
+        # Keep the fresh price; the review shows (and a launch records) what is true now.
+        state.set_selection(fresh, state.selection.get("comparison_id"), state.selection["payload"])
+        messages.warning(request, note)
+    recommended = selectors.summary_option(result, "recommended")
+    if request.method == "POST":
+        if note:
+            return redirect("wizard:review")  # the user must see the new price before launching
+        est = selectors.run_estimate(workload_payload(state.config), gpu_count=state.config.get("gpu_count") or 1)
+        job = services.job_create(user=request.user, configuration=state.config, chosen=fresh, recommended=recommended,
+                                  estimate=est.result, selection_id=state.selection.get("comparison_id"))
+        state.set_job(job.pk)
+        messages.success(request, "Training job recorded: ready to launch.")
+        return redirect("wizard:launch")
+    return render(request, "wizard/review.html", {
+        "steps": _steps("review", state), "config": state.config, "option": fresh, "recommended": recommended,
+        "summary": (result or {}).get("summary") or {},
+        "versus": selectors.compare_to_recommended(fresh, recommended), "guide": GUIDES.get(fresh.get("provider")),
+        "config_rows": selectors.config_rows(state.config), "filters": state.filters or {},
+    })
+
+
+@login_required
+def wizard_launch(request: HttpRequest) -> HttpResponse:
+    state = WizardState(request.session)
+    if not state.job_id:
+        if state.selection:
+            return redirect("wizard:review")
+        return redirect("wizard:providers" if state.config else "wizard:configure")
+    job = get_object_or_404(TrainingJob, pk=state.job_id, user=request.user)
+    return render(request, "wizard/launch.html", {
+        "steps": _steps("launch", state), "job": job, "guide": GUIDES.get(job.provider),
+        "config_rows": selectors.config_rows(job.configuration),
+    })
+
+
+# --- Preferences and history ---------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    prefs = UserPreferences.objects.filter(user=request.user).first() or UserPreferences(user=request.user)
+    if request.method == "POST":
+        form = PreferencesForm(request.POST, instance=prefs)
+        if form.is_valid():
+            services.preferences_save(user=request.user, data=form.cleaned_data)
+            messages.success(request, "Preferences saved. The wizard and the selector start from them.")
+            return redirect("preferences")
+    else:
+        form = PreferencesForm(instance=prefs)
+    return render(request, "wizard/preferences.html", {"form": form})
+
+
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    comparisons, jobs = selectors.history_for(request.user)
+    return render(request, "wizard/history.html", {"comparisons": comparisons, "jobs": jobs})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def history_item(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Comparison, pk=pk, user=request.user)
+    if request.method == "POST":
+        form = NotesForm(request.POST)
+        if form.is_valid():
+            services.item_update_notes(item=item, name=form.cleaned_data["name"], notes=form.cleaned_data["notes"])
+            messages.success(request, "Saved.")
+            return redirect("history_item", pk=item.pk)
+    else:
+        form = NotesForm(initial={"name": item.name, "notes": item.notes})
+    return render(request, "wizard/history_item.html", {
+        "item": item, "form": form,
+        "versus": selectors.compare_to_recommended(item.chosen, item.recommended) if item.chosen else "",
+    })
+
+
+@login_required
+@require_POST
+def history_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Comparison, pk=pk, user=request.user)
+    item.delete()
+    messages.success(request, "Deleted from your history.")
+    return redirect("history")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(TrainingJob, pk=pk, user=request.user)
+    if request.method == "POST":
+        form = NotesForm(request.POST)
+        if form.is_valid():
+            services.item_update_notes(item=job, name=form.cleaned_data["name"], notes=form.cleaned_data["notes"])
+            messages.success(request, "Saved.")
+            return redirect("job_detail", pk=job.pk)
+    else:
+        form = NotesForm(initial={"name": job.name, "notes": job.notes})
+    return render(request, "wizard/job_detail.html", {
+        "job": job, "form": form, "guide": GUIDES.get(job.provider), "config_rows": selectors.config_rows(job.configuration),
+    })
+
+
+@login_required
+@require_POST
+def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(TrainingJob, pk=pk, user=request.user)
+    if services.job_cancel(job=job):
+        messages.success(request, "Job cancelled.")
+    else:
+        messages.info(request, "That job was already cancelled.")
+    return redirect("job_detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def job_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(TrainingJob, pk=pk, user=request.user)
+    job.delete()
+    messages.success(request, "Job deleted from your history.")
+    return redirect("history")

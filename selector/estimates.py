@@ -133,3 +133,71 @@ def estimate_summary(workload_validated: dict) -> dict:
     """What compare-costs shows next to its options: FLOPs and, per catalog GPU on one GPU, the
     memory breakdown, band and assumptions (``estimate`` with every GPU)."""
     return estimate_for_workload(workload_from_validated(workload_validated), list(GPUS), 1)
+
+
+# --- compare-costs with a workload -------------------------------------------------------------------
+
+
+def compare_extra(validated: dict) -> dict:
+    """The ``estimate`` block compare-costs adds: the estimate endpoint's answer for the GPUs and
+    count the comparison asked for (every catalog GPU without ``gpu_type``)."""
+    return {"estimate": estimate({
+        "workload": validated["workload"],
+        "gpu_type": validated.get("gpu_type"),
+        "gpu_count": validated.get("gpu_count") or 1,
+    })}
+
+
+def _label(o: dict) -> str:
+    gpus = o["gpu_type"] if o["gpu_count"] == 1 else f"{o['gpu_count']}x {o['gpu_type']}"
+    return f"{gpus} on {o['provider_name']}"
+
+
+def _hours(h: float) -> str:
+    return f"{h:.1f} h" if h >= 0.95 else f"{h * 60:.0f} min"
+
+
+def speed_notes(options: list[dict], cheapest: dict | None, *, allow_interruptible: bool = False) -> list[str]:
+    """Say when speed changed the ranking: the cheapest job is not on the cheapest hourly rate.
+
+    With flat hours the total follows the hourly rate; with estimated hours a dearer but faster GPU
+    can finish for less. Compared with the lowest-rate option that could have been picked.
+    """
+    if not cheapest:
+        return []
+    candidates = [o for o in options if o["availability"] != "unavailable"
+                  and (allow_interruptible or not o["interruptible"])]
+    if not candidates:
+        return []
+    lowest_rate = min(candidates, key=lambda o: (o["hourly_rate"], o["total_cost"]))
+    if not (cheapest["hourly_rate"] > lowest_rate["hourly_rate"] and cheapest["total_cost"] < lowest_rate["total_cost"]):
+        return []
+    return [
+        f"{_label(cheapest)} costs more per hour (${cheapest['hourly_rate']:.2f} vs ${lowest_rate['hourly_rate']:.2f} "
+        f"for {_label(lowest_rate)}) but finishes in {_hours(cheapest['training_hours'])} vs "
+        f"{_hours(lowest_rate['training_hours'])}, so its total is lower "
+        f"(${cheapest['total_cost']:.2f} vs ${lowest_rate['total_cost']:.2f})."
+    ]
+
+
+def annotate_comparison(response: dict, validated: dict) -> dict:
+    """Add each option's ``training_hours_low``/``training_hours_high`` and the ``notes`` on how the
+    estimated hours shaped the ranking (in place; returns ``response``)."""
+    summary = response.get("summary") or {}
+    picks = [summary.get(k) for k in ("cheapest", "fastest", "recommended", "local")]
+    for o in [*response.get("options", []), *(p for p in picks if p)]:
+        band = o.get("training_hours_range") or {}
+        o["training_hours_low"] = band.get("low")
+        o["training_hours_high"] = band.get("high")
+    notes = speed_notes(response.get("options", []), summary.get("cheapest"),
+                        allow_interruptible=bool(validated.get("allow_interruptible")))
+    recommended = summary.get("recommended")
+    if notes and recommended and summary.get("cheapest") and recommended["id"] == summary["cheapest"]["id"]:
+        summary["recommendation_reason"] = f"{summary.get('recommendation_reason') or ''} {notes[0]}".strip()
+    w = workload_from_validated(validated["workload"])
+    notes.append(
+        f"Training hours are estimated per GPU model and count for a {w.model_params_b:g}B {w.method} run on "
+        f"{w.total_tokens:,.0f} tokens (see estimate.assumptions); the range is each option's low-high band."
+    )
+    response["notes"] = [*response.get("notes", []), *notes]
+    return response

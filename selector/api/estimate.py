@@ -13,12 +13,28 @@ import math
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
+from rest_framework.utils import html
 from rest_framework.views import APIView
 
 from pricing.gpus import known_gpu_names, match_gpu_query, resolve_single_gpu
 from pricing.local_gpu import detect_local_gpus
 from selector.estimates import estimate
 from selector.estimator import MAX_GPUS, METHODS, PRECISIONS
+
+
+def _form_input(field: serializers.Field) -> bool:
+    # The wizard's HTML forms post a QueryDict, where every value is a string.
+    return html.is_html_input(getattr(field.root, "initial_data", None))
+
+
+def _from_form(field: serializers.Field, data):
+    """Form strings become numbers; JSON strings stay strings (and are rejected)."""
+    if isinstance(data, str) and _form_input(field) and len(data) <= 100:
+        try:
+            return float(data.strip())
+        except ValueError:
+            return data
+    return data
 
 
 class StrictFloatField(serializers.FloatField):
@@ -30,8 +46,13 @@ class StrictFloatField(serializers.FloatField):
     }
 
     def to_internal_value(self, data):
+        data = _from_form(self, data)
         if isinstance(data, bool) or not isinstance(data, (int, float)):
             self.fail("invalid")
+        try:
+            data = float(data)
+        except OverflowError:  # a JSON integer with hundreds of digits
+            self.fail("not_finite")
         if not math.isfinite(data):
             self.fail("not_finite")
         return super().to_internal_value(data)
@@ -43,6 +64,7 @@ class StrictIntegerField(serializers.IntegerField):
     default_error_messages = {"invalid": "Must be a whole number."}
 
     def to_internal_value(self, data):
+        data = _from_form(self, data)
         if isinstance(data, bool) or not isinstance(data, (int, float)):
             self.fail("invalid")
         if isinstance(data, float) and not (math.isfinite(data) and data.is_integer()):
@@ -51,11 +73,13 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class StrictBooleanField(serializers.BooleanField):
-    """true or false only ("yes", 1 and "true" are ambiguous in a JSON API)."""
+    """JSON true or false only ("yes", 1 and "true" are ambiguous in JSON); forms keep DRF's checkbox rules."""
 
     default_error_messages = {"invalid": "Must be true or false."}
 
     def to_internal_value(self, data):
+        if _form_input(self):
+            return super().to_internal_value(data)
         if not isinstance(data, bool):
             self.fail("invalid")
         return data

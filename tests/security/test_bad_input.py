@@ -82,7 +82,7 @@ def test_the_valid_body_is_accepted(endpoint, offline_prices):
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", list(BAD_NUMBERS))
 @pytest.mark.parametrize("endpoint,field", [(e, f) for e, (_, fields) in POST_ENDPOINTS.items() for f in fields])
-def test_bad_numbers_are_a_400_naming_the_field(endpoint, field, kind, offline_prices):
+def test_bad_numbers_are_a_400_naming_the_field(endpoint, field, kind):
     body, _ = POST_ENDPOINTS[endpoint]
     raw = _with_raw(body, field, BAD_NUMBERS[kind])
     resp = _client().post(f"{API}/{endpoint}", raw, content_type="application/json")
@@ -99,7 +99,7 @@ DEEP = "[" * 50_000 + "]" * 50_000
 @pytest.mark.parametrize("case", ["deep-nesting", "not-json", "truncated-json", "form-encoded", "no-content-type",
                                   "text-plain", "oversized", "top-level-list", "top-level-string", "empty-body",
                                   "invalid-utf8", "nul-in-string", "lone-surrogate"])
-def test_bad_bodies_are_a_4xx(endpoint, case, offline_prices):
+def test_bad_bodies_are_a_4xx(endpoint, case):
     c = _client()
     url = f"{API}/{endpoint}"
     if case == "deep-nesting":
@@ -152,7 +152,7 @@ XSS = '<script>alert("x")</script>'
                                             ("instances", "gpu_type"), ("estimate", "gpu_type"),
                                             ("compare-costs", "reference_gpu")])
 @pytest.mark.parametrize("value", ["Voodoo 5 6000", XSS, "x" * 100_000])
-def test_unknown_gpus_are_a_400_naming_the_field(endpoint, field, value, offline_prices):
+def test_unknown_gpus_are_a_400_naming_the_field(endpoint, field, value):
     body, _ = POST_ENDPOINTS[endpoint]
     resp = _client().post(f"{API}/{endpoint}", {**body, field: value}, content_type="application/json")
     assert_named_4xx(resp, status=400, names=field)
@@ -170,14 +170,14 @@ def test_unknown_gpus_are_a_400_naming_the_field(endpoint, field, value, offline
     ({"continent": "Atlantis"}, "continent"),
     ({"include_unavailable": "yes"}, "include_unavailable"),
 ])
-def test_bad_compare_costs_filters(payload, field, offline_prices):
+def test_bad_compare_costs_filters(payload, field):
     resp = _client().post(f"{API}/compare-costs", {"training_hours": 10, **payload}, content_type="application/json")
     assert_named_4xx(resp, status=400, names=field)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("provider", ["nosuchcloud", "provider", "' OR 1=1 --"])
-def test_unknown_instances_provider(provider, offline_prices):
+def test_unknown_instances_provider(provider):
     resp = _client().post(f"{API}/instances", {"provider": provider}, content_type="application/json")
     assert_named_4xx(resp, status=400, names="provider")
 
@@ -234,7 +234,7 @@ def test_duplicate_history_params_do_not_error():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", ["providers", "gpus"])
-def test_read_only_endpoints_ignore_junk_params_and_refuse_writes(path, offline_prices):
+def test_read_only_endpoints_ignore_junk_params_and_refuse_writes(path):
     c = _client()
     assert c.get(f"{API}/{path}?x={XSS}&x=2&format=..%2F..").status_code in (200, 404)
     assert c.get(f"{API}/{path}?a=1&a=2").status_code == 200
@@ -246,7 +246,7 @@ def test_read_only_endpoints_ignore_junk_params_and_refuse_writes(path, offline_
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("endpoint", list(POST_ENDPOINTS))
-def test_json_error_bodies_escape_html(endpoint, offline_prices):
+def test_json_error_bodies_escape_html(endpoint):
     """A reflected value only ever comes back as JSON (never text/html), with nosniff."""
     body, _ = POST_ENDPOINTS[endpoint]
     resp = _client().post(f"{API}/{endpoint}", {**body, "gpu_type": XSS}, content_type="application/json")

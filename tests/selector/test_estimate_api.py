@@ -127,6 +127,8 @@ def test_an_unknown_gpu_is_a_400_listing_the_known_ones(client):
     '{"workload": {"model_params_b": 7, "dataset_tokens": 1e8}, "gpu_count": true}',
     '{"workload": "7B"}',
     '{"workload": {"model_params_b": 7, "dataset_tokens": 1e400}}',
+    '{"workload": {"model_params_b": 1' + "0" * 400 + ', "dataset_tokens": 1e8}}',
+    '{"workload": {"model_params_b": 7, "dataset_tokens": 1e8, "seq_len": 1' + "0" * 400 + '}}',
     '[1, 2]',
     'not json',
     '{}',
@@ -198,3 +200,95 @@ def test_local_gpu_endpoint_says_plainly_when_there_is_none(client, monkeypatch)
     r = client.get("/api/cloud/local-gpu")
     assert r.status_code == 200
     assert r.json() == {"gpus": [], "driver_version": None, "message": "No NVIDIA driver found on this machine."}
+
+
+# --- POST /api/cloud/compare-costs with a workload ------------------------------------------------
+
+COMPARE_URL = "/api/cloud/compare-costs"
+# 7B LoRA on 1B tokens: ~35 h on an A100, ~11 h on an H100 (3.2x the peak throughput).
+LORA_7B_1B = {"model_params_b": 7, "method": "lora", "dataset_tokens": 1_000_000_000}
+
+
+@pytest.fixture
+def two_gpus(db):
+    from .conftest import offer, seed_provider
+
+    seed_provider("runpod", [
+        offer("runpod", "a100-80gb-sxm-secure", "a100-80gb-sxm", "1.50", region="US-TX-3", tier="secure"),
+        offer("runpod", "h100-sxm-secure", "h100-sxm", "2.50", region="US-TX-3", tier="secure"),
+        offer("runpod", "rtx4090-community", "rtx-4090", "0.69", region="US-KS-2", tier="community"),
+    ])
+
+
+def compare(client, body):
+    return client.post(COMPARE_URL, data=json.dumps(body), content_type="application/json")
+
+
+def by_sku(data):
+    return {o["provider_sku"]: o for o in data["options"]}
+
+
+def test_with_flat_hours_the_lower_hourly_rate_wins(client, two_gpus):
+    data = compare(client, {"training_hours": 10, "providers": ["runpod"], "gpu_type": "H100"}).json()
+    assert "estimate" not in data
+    data = compare(client, {"training_hours": 10, "providers": ["runpod"]}).json()
+    assert data["summary"]["cheapest"]["provider_sku"] == "rtx4090-community"
+
+
+def test_a_workload_estimates_hours_per_gpu_so_the_faster_gpu_is_cheaper_overall(client, two_gpus):
+    flat = compare(client, {"training_hours": 10, "providers": ["runpod"], "gpu_type": "A100 80GB SXM"}).json()
+    r = compare(client, {"workload": LORA_7B_1B, "providers": ["runpod"]})
+    assert r.status_code == 200, r.content
+    data = r.json()
+    options = by_sku(data)
+    a100, h100 = options["a100-80gb-sxm-secure"], options["h100-sxm-secure"]
+    assert h100["training_hours"] < a100["training_hours"] / 3
+    assert h100["hourly_rate"] > a100["hourly_rate"]
+    assert h100["total_cost"] < a100["total_cost"]
+    assert data["summary"]["cheapest"]["provider_sku"] == "h100-sxm-secure"
+    # With flat hours the ranking follows the hourly rate instead.
+    assert flat["options"][0]["training_hours"] == 10
+    for o in data["options"]:
+        assert o["training_hours_low"] < o["training_hours"] < o["training_hours_high"]
+    assert any("costs more per hour" in n and "so its total is lower" in n for n in data["notes"])
+    assert "H100 SXM" in data["notes"][0]
+    estimate_block = data["estimate"]
+    assert estimate_block["flops"] > 0
+    assert {"weights", "activations", "overhead"} <= set(estimate_block["estimates"][0]["memory_gb_per_gpu"])
+    assert "utilisation" in estimate_block["estimates"][0]["assumptions"]
+
+
+def test_options_the_job_does_not_fit_on_are_excluded_with_the_memory_reason(client, two_gpus):
+    r = compare(client, {"workload": {**LORA_7B_1B, "method": "full"}, "providers": ["runpod"],
+                         "local_gpu_type": "RTX 4090"})
+    assert r.status_code == 200, r.content
+    data = r.json()
+    skus = {o["provider_sku"] for o in data["options"]}
+    assert "rtx4090-community" not in skus
+    assert data["summary"]["local"] is None
+    reasons = [e["reason"] for e in data["excluded"] if e["code"] == "does_not_fit"]
+    assert any(reason.startswith("needs about") and "per GPU, has 24 GB" in reason for reason in reasons)
+    assert any("has 80 GB" in reason for reason in reasons)  # a 7B full fine-tune needs 2 x 80 GB
+
+
+def test_compare_needs_training_hours_or_a_workload(client, two_gpus):
+    r = compare(client, {"providers": ["runpod"]})
+    assert r.status_code == 400
+    assert "training_hours" in r.json()
+
+
+def test_a_bad_workload_in_compare_is_a_400_naming_the_field(client, two_gpus):
+    r = compare(client, {"workload": {**LORA_7B_1B, "method": "dpo"}})
+    assert r.status_code == 400
+    assert "method" in r.json()["workload"]
+
+
+def test_the_service_takes_a_workload_too(two_gpus):
+    from selector import services
+    from selector.api.serializers import CompareCostsInputSerializer
+
+    ser = CompareCostsInputSerializer(data={"workload": LORA_7B_1B, "providers": ["runpod"]})
+    assert ser.is_valid(), ser.errors
+    data = services.compare_costs(ser.validated_data)
+    assert data["summary"]["cheapest"]["provider_sku"] == "h100-sxm-secure"
+    assert data["estimate"]["estimates"]

@@ -104,6 +104,10 @@ class PreferencesForm(forms.ModelForm):
     preferred_providers = forms.MultipleChoiceField(
         label="Preferred providers", choices=provider_choices, required=False, widget=forms.CheckboxSelectMultiple,
         help_text="The selector starts filtered to these; none ticked means all.")
+    local_electricity_cost = forms.DecimalField(
+        label="Electricity price (USD per kWh)", min_value=0, max_value=10, decimal_places=3, required=False,
+        widget=forms.NumberInput(attrs={"step": "0.001", "inputmode": "decimal"}))
+    min_memory_gb = forms.IntegerField(label="Minimum memory per GPU (GB)", min_value=1, max_value=1024, required=False)
 
     class Meta:
         model = UserPreferences

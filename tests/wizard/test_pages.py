@@ -1,0 +1,155 @@
+"""Public pages: home, the standalone selector, setup guides, tips, API examples."""
+
+import pytest
+
+from .prices import fail_provider, seed_prices
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("url", ["/", "/tips/", "/api-examples/", "/providers/runpod/setup/", "/providers/local/setup/"])
+def test_it_serves_public_pages_without_login(client, url):
+    r = client.get(url)
+    assert r.status_code == 200
+    assert b'hx-headers=\'{"x-csrftoken"' in r.content
+
+
+def test_home_links_every_page(client):
+    body = client.get("/").content.decode()
+    for href in ("/compare/", "/wizard/", "/tips/", "/api-examples/", "/providers/runpod/setup/",
+                 "/providers/lambda/setup/", "/providers/together/setup/"):
+        assert f'href="{href}"' in body
+
+
+def test_setup_page_shows_the_product_documents_steps(client):
+    body = client.get("/providers/runpod/setup/").content.decode()
+    assert "Select GPU template (PyTorch recommended)" in body
+    assert "5-10 minutes" in body
+
+
+def test_unknown_provider_setup_is_404(client):
+    assert client.get("/providers/nope/setup/").status_code == 404
+
+
+def test_tips_page_lists_cost_tips(client):
+    body = client.get("/tips/").content.decode()
+    assert "Choose the Right GPU" in body and "Implement early stopping" in body
+
+
+def test_api_examples_has_the_three_fetches(client):
+    body = client.get("/api-examples/").content.decode()
+    for url in ("/api/cloud/compare-costs", "/api/cloud/instances", "/api/cloud/setup-instructions/runpod"):
+        assert url in body
+
+
+def test_pages_have_no_inline_script_and_no_cdn(client, prices):
+    body = client.get("/compare/").content.decode()
+    import re
+
+    for tag in re.findall(r"<script[^>]*>", body):
+        assert "src=" in tag, tag
+    assert "cdn" not in body.lower() and "unpkg" not in body.lower()
+    assert 'style="' not in body
+
+
+def test_compare_shows_summary_cards_and_every_option(client, prices):
+    body = client.get("/compare/").content.decode()
+    for title in ("Cheapest", "Fastest", "Recommended", "Savings vs local"):
+        assert title in body
+    assert "Lambda" in body and "Together AI" in body and "RunPod" in body
+    assert 'class="view-table-only"' in body and 'class="view-cards-only"' in body
+
+
+def test_compare_availability_marks_carry_a_word_and_a_shape(client, prices):
+    body = client.get("/compare/?include_unavailable=on&sort=cost&view=table").content.decode()
+    assert "🟢</span> High" in body
+    assert "🟡</span> Medium" in body
+    assert "🟠</span> Low" in body
+    assert "🔴</span> Unavailable" in body
+
+
+def test_compare_refreshes_with_the_configured_interval(client, prices, settings):
+    settings.SELECTOR_REFRESH_SECONDS = 7
+    body = client.get("/compare/").content.decode()
+    assert 'hx-trigger="every 7s"' in body and 'hx-include="#selector-filters"' in body
+
+
+def test_htmx_request_gets_only_the_results_fragment(client, prices):
+    r = client.get("/compare/?sort=speed&view=cards", HTTP_HX_REQUEST="true")
+    body = r.content.decode()
+    assert body.lstrip().startswith('<div id="results"')
+    assert "<html" not in body
+    assert 'name="sort" value="speed"' in body and 'name="view" value="cards"' in body
+
+
+def test_column_headers_are_real_links_that_sort_server_side(client, prices):
+    body = client.get("/compare/?order=-total&view=table").content.decode()
+    assert 'aria-sort="descending"' in body
+    first_rows = body[body.index("<tbody>"):]
+    # the dearest offer (Together H100, $3.36/h) comes before the cheapest (Vast 3090) when descending
+    assert first_rows.index("Together AI") < first_rows.index("Vast.ai")
+    assert 'href="/compare/?' in body and 'hx-get="/compare/?' in body
+
+
+def test_regions_of_one_offer_fold_under_its_cheapest_row(client, prices):
+    body = client.get("/compare/?view=table").content.decode()
+    assert "+1 more region" in body
+    assert "US-KS-2: $" in body
+
+
+def test_filters_narrow_the_options(client, prices):
+    body = client.get("/compare/?providers=lambda&sort=cost").content.decode()
+    table = body[body.index("<tbody>"):body.index("</tbody>")]
+    assert "Lambda" in table and "RunPod" not in table
+
+
+def test_no_option_with_enough_memory_says_adjust_memory(client, prices):
+    body = client.get("/compare/?min_memory_gb=500").content.decode()
+    assert "No providers available" in body
+    assert "Adjust minimum memory requirements" in body and "Try different GPU types" in body
+
+
+def test_no_prices_at_all_says_check_backend(client):
+    fail_provider("runpod")
+    body = client.get("/compare/").content.decode()
+    assert "No providers available" in body
+    assert "Check if backend services are running" in body and "Verify API connectivity" in body
+    assert "HTTP 503 from the API" in body
+
+
+def test_filters_excluding_everything_name_the_filter(client, prices):
+    body = client.get("/compare/?continent=Asia").content.decode()
+    assert "No providers available" in body
+    assert "Your filters excluded every option: continent" in body
+
+
+def test_failing_provider_is_named_with_its_last_error(client, prices):
+    fail_provider("lambda", "lambda: 401 Unauthorized: set LAMBDA_API_KEY")
+    body = client.get("/compare/").content.decode()
+    assert "Lambda failing" in body
+    assert "set LAMBDA_API_KEY" in body
+
+
+def test_freshness_says_live_or_catalog_and_age(client, db):
+    seed_prices(source="catalog")
+    body = client.get("/compare/").content.decode()
+    assert "built-in price list" in body and "checked" in body
+
+
+def test_invalid_filter_value_is_reported_not_500(client, prices):
+    r = client.get("/compare/?min_memory_gb=-4&training_hours=abc")
+    assert r.status_code == 200
+
+
+def test_anonymous_cannot_save_a_comparison(client, prices):
+    r = client.post("/compare/save/", {"training_hours": "5"})
+    assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+
+
+def test_saving_a_comparison_keeps_it_in_history(owner_client, owner, prices):
+    r = owner_client.post("/compare/save/", {"training_hours": "5", "sort": "cost"})
+    assert r.status_code == 302
+    from wizard.models import Comparison
+
+    item = Comparison.objects.get(user=owner)
+    assert item.kind == "comparison" and item.recommended and item.option_count > 0

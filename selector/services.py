@@ -353,7 +353,16 @@ def compare_costs(validated: dict, *, hours_for: engine.HoursFor | None = None, 
     """The full ``POST /api/cloud/compare-costs`` response for validated input (see the serializer).
 
     ``hours_for`` replaces the default hours (flat, or reference-GPU scaling); ``extra`` is merged
-    into the response (the estimator adds its ``estimate`` block)."""
+    into the response. With a ``workload`` (and no ``hours_for``) the estimator supplies the hours,
+    the ``estimate`` block and the ``notes``."""
+    workload = validated.get("workload")
+    if workload:
+        # Hours estimated per GPU model and count from the job (selector.estimates, issue #4).
+        from . import estimates
+
+        if hours_for is None:
+            hours_for = estimates.hours_for_workload(workload)
+        extra = {**estimates.compare_extra(validated), **(extra or {})}
     offers, fresh = latest_snapshot()
     excluded = _Excluded()
     inputs: list[engine.OptionInput] = []
@@ -378,6 +387,8 @@ def compare_costs(validated: dict, *, hours_for: engine.HoursFor | None = None, 
     }
     if extra:
         response.update(extra)
+    if workload:
+        estimates.annotate_comparison(response, validated)
     return response
 
 

@@ -18,6 +18,7 @@ from rest_framework.utils import html
 from pricing.gpus import known_gpu_names, match_gpu_query, resolve_single_gpu
 from pricing.providers.registry import PROVIDERS
 from pricing.regions import CONTINENTS, normalize_continent
+from selector.api.estimate import WorkloadSerializer
 from selector.engine import SORTS
 
 
@@ -25,8 +26,9 @@ def _form_input(field: serializers.Field) -> bool:
     return html.is_html_input(getattr(field.root, "initial_data", None))
 
 
-class StrictNumberField(serializers.Field):
-    """A finite float in [min_value, max_value] (``gt``: strictly above)."""
+class StrictNumberField(serializers.FloatField):
+    """A finite float in [min_value, max_value] (``gt``: strictly above). A FloatField subclass so
+    OpenAPI documents it as a number with its bounds."""
 
     default_error_messages = {
         "invalid": "Must be a number.",
@@ -40,8 +42,8 @@ class StrictNumberField(serializers.Field):
 
     def __init__(self, *, min_value: float | None = None, max_value: float | None = None, gt: float | None = None,
                  **kwargs):
-        self.min_value, self.max_value, self.gt = min_value, max_value, gt
-        super().__init__(**kwargs)
+        self.gt = gt
+        super().__init__(min_value=min_value if min_value is not None else gt, max_value=max_value, **kwargs)
 
     def _number(self, data) -> float:
         if isinstance(data, bool):
@@ -121,9 +123,11 @@ class GpuModelField(serializers.CharField):
         if isinstance(data, bool):
             self.fail("invalid")
         value = super().to_internal_value(data).strip()
+        if self.max_length is not None and len(value) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         found = match_gpu_query(value) if self.family else ([g] if (g := resolve_single_gpu(value)) else [])
         if not found:
-            raise serializers.ValidationError(f"Unknown GPU {value!r}. Known GPUs: {_known_gpus()}.")
+            raise serializers.ValidationError(f"Unknown GPU {value[:40]!r}. Known GPUs: {_known_gpus()}.")
         return value
 
 
@@ -137,7 +141,7 @@ class ProviderSlugField(serializers.CharField):
             self.fail("invalid")
         value = super().to_internal_value(data).strip().lower()
         if value not in PROVIDERS:
-            raise serializers.ValidationError(f"Unknown provider {data!r}. Known providers: {_known_providers()}.")
+            raise serializers.ValidationError(f"Unknown provider {data[:40]!r}. Known providers: {_known_providers()}.")
         return value
 
 
@@ -151,7 +155,7 @@ class ContinentField(serializers.CharField):
             self.fail("invalid")
         value = normalize_continent(super().to_internal_value(data))
         if value is None:
-            raise serializers.ValidationError(f"Unknown continent {data!r}. Choose one of: {', '.join(CONTINENTS)}.")
+            raise serializers.ValidationError(f"Unknown continent {data[:40]!r}. Choose one of: {', '.join(CONTINENTS)}.")
         return value
 
 
@@ -166,14 +170,14 @@ class _FilterFields(serializers.Serializer):
 
 
 class CompareCostsInputSerializer(_FilterFields):
-    training_hours = StrictNumberField(gt=0, max_value=10000,
-                                       help_text="Hours of training, excluding setup (on the reference GPU if given).")
+    training_hours = StrictNumberField(gt=0, max_value=10000, required=False,
+                                       help_text="Hours of training (> 0, at most 10000), excluding setup; on the reference GPU if given.")
     local_gpu_type = GpuModelField(required=False, allow_null=True,
                                    help_text='Your own GPU ("RTX 4090"): adds the "local" option.')
     local_electricity_cost = StrictNumberField(required=False, min_value=0, max_value=10, default=0.15,
                                                help_text="USD per kWh.")
     local_power_watts = StrictNumberField(required=False, allow_null=True, gt=0, max_value=10000,
-                                          help_text="Power draw of the local GPU, W (default: its board power).")
+                                          help_text="Power draw of the local GPU, W (> 0; default: its board power).")
     gpu_count = StrictIntegerField(required=False, min_value=1, max_value=64, default=1,
                                    help_text="GPUs per instance.")
     providers = serializers.ListField(child=ProviderSlugField(), required=False, allow_null=True, allow_empty=False,
@@ -187,8 +191,17 @@ class CompareCostsInputSerializer(_FilterFields):
         required=False, default=False,
         help_text="Let interruptible (bid) offers be picked as cheapest/fastest/recommended.")
 
+    workload = WorkloadSerializer(
+        required=False, allow_null=True,
+        help_text="Optional: estimate training hours per GPU model and count from the job (replaces training_hours).")
+
     def validate_providers(self, value):
         return list(dict.fromkeys(value)) if value else value
+
+    def validate(self, attrs):
+        if attrs.get("training_hours") is None and not attrs.get("workload"):
+            raise serializers.ValidationError({"training_hours": "This field is required (or give a workload)."})
+        return attrs
 
 
 class InstancesInputSerializer(_FilterFields):
@@ -211,7 +224,6 @@ class HoursRangeSerializer(serializers.Serializer):
 
 
 AVAILABILITY_CHOICES = ("high", "medium", "low", "unavailable")
-SOURCE_CHOICES = ("live", "catalog", "local")
 
 
 class OptionSerializer(serializers.Serializer):
@@ -234,7 +246,7 @@ class OptionSerializer(serializers.Serializer):
     region = serializers.CharField(allow_blank=True)
     continent = serializers.CharField(allow_null=True)
     interruptible = serializers.BooleanField()
-    source = serializers.ChoiceField(choices=SOURCE_CHOICES)
+    source = serializers.CharField(help_text="live | catalog | local")
     as_of = serializers.DateTimeField(allow_null=True)
     stale = serializers.BooleanField()
     provider_sku = serializers.CharField(allow_blank=True)
@@ -283,6 +295,9 @@ class CompareCostsOutputSerializer(serializers.Serializer):
     summary = SummarySerializer()
     excluded = ExcludedSerializer(many=True)
     prices = PriceFreshnessSerializer(many=True)
+    estimate = serializers.DictField(required=False, help_text="With a workload: the training-time estimate.")
+    notes = serializers.ListField(child=serializers.CharField(), required=False,
+                                  help_text="With a workload: how the estimated hours shaped the ranking.")
 
 
 class InstanceSerializer(serializers.Serializer):

@@ -1,16 +1,17 @@
-"""/api/cloud/...: the seed paths have no trailing slash; one is accepted too."""
+"""/api/cloud/...: the seed paths have no trailing slash; one is accepted too. ``(?:/)?`` rather
+than ``/?`` so OpenAPI documents the paths as the product document writes them."""
 
 from django.urls import re_path
 
 from . import views
 
 urlpatterns = [
-    re_path(r"^compare-costs/?$", views.CompareCostsApi.as_view(), name="api-compare-costs"),
-    re_path(r"^instances/?$", views.InstancesApi.as_view(), name="api-instances"),
-    re_path(r"^setup-instructions/(?P<provider>[^/]+)/?$", views.SetupInstructionsApi.as_view(),
+    re_path(r"^compare-costs(?:/)?$", views.CompareCostsApi.as_view(), name="api-compare-costs"),
+    re_path(r"^instances(?:/)?$", views.InstancesApi.as_view(), name="api-instances"),
+    re_path(r"^setup-instructions/(?P<provider>[^/]+)(?:/)?$", views.SetupInstructionsApi.as_view(),
             name="api-setup-instructions"),
-    re_path(r"^providers/?$", views.ProvidersApi.as_view(), name="api-providers"),
-    re_path(r"^gpus/?$", views.GpusApi.as_view(), name="api-gpus"),
+    re_path(r"^providers(?:/)?$", views.ProvidersApi.as_view(), name="api-providers"),
+    re_path(r"^gpus(?:/)?$", views.GpusApi.as_view(), name="api-gpus"),
 ]
 
 # Price history (owned by the pricing app).

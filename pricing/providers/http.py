@@ -33,7 +33,7 @@ sleep = time.sleep
 class ProviderClient:
     slug: str
     base_url: str
-    api_key: str
+    api_key: str = field(repr=False)  # never in logs or tracebacks
     key_env: str | None
     deadline_s: float
     max_bytes: int

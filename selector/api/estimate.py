@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from pricing.gpus import known_gpu_names, match_gpu_query, resolve_single_gpu
 from pricing.local_gpu import detect_local_gpus
+from selector.api.errors import API_PARSERS
 from selector.estimates import estimate
 from selector.estimator import MAX_GPUS, METHODS, PRECISIONS
 
@@ -143,61 +144,82 @@ def validate_gpu_query(value: str) -> str:
     return value
 
 
+class EstimateInputSerializer(serializers.Serializer):
+    workload = WorkloadSerializer()
+    gpu_type = serializers.CharField(required=False, max_length=100,
+                                     help_text="A GPU model or family ('H100' = every H100 variant). Default: every catalog GPU.")
+    gpu_count = StrictIntegerField(default=1, min_value=1, max_value=MAX_GPUS)
+
+    def validate_gpu_type(self, value: str) -> str:
+        return validate_gpu_query(value)
+
+
+class MemoryBreakdownSerializer(serializers.Serializer):
+    total = serializers.FloatField()
+    weights = serializers.FloatField()
+    gradients = serializers.FloatField()
+    optimizer = serializers.FloatField()
+    activations = serializers.FloatField()
+    overhead = serializers.FloatField()
+
+
+class GpuEstimateSerializer(serializers.Serializer):
+    gpu_type = serializers.CharField(help_text="Catalog slug.")
+    gpu_name = serializers.CharField()
+    gpu_count = serializers.IntegerField()
+    training_hours = serializers.FloatField()
+    training_hours_low = serializers.FloatField()
+    training_hours_high = serializers.FloatField()
+    tokens_per_second = serializers.FloatField(help_text="All GPUs together.")
+    memory_gb_per_gpu = MemoryBreakdownSerializer(help_text="GiB per GPU, by part.")
+    memory_gb_available = serializers.IntegerField()
+    fits = serializers.BooleanField()
+    min_gpus_to_fit = serializers.IntegerField(allow_null=True, help_text="Null: does not fit at any count.")
+    reason = serializers.CharField(allow_blank=True, help_text="Why it does not fit; empty when it does.")
+    assumptions = serializers.DictField(help_text="Utilisation, multi-GPU efficiency, sharding, basis, notes.")
+
+
+class EstimateOutputSerializer(serializers.Serializer):
+    flops = serializers.FloatField(help_text="Training FLOPs executed (recomputation included).")
+    flops_detail = serializers.DictField()
+    estimates = GpuEstimateSerializer(many=True)
+
+
 class EstimateApi(APIView):
     """Training FLOPs, hours (with a band), memory per GPU and fit, per GPU model and count."""
 
     authentication_classes: list = []
-
-    class InputSerializer(serializers.Serializer):
-        workload = WorkloadSerializer()
-        gpu_type = serializers.CharField(required=False, max_length=100,
-                                         help_text="A GPU model or family ('H100' = every H100 variant). Default: every catalog GPU.")
-        gpu_count = StrictIntegerField(default=1, min_value=1, max_value=MAX_GPUS)
-
-        def validate_gpu_type(self, value: str) -> str:
-            return validate_gpu_query(value)
-
-    class MemorySerializer(serializers.Serializer):
-        total = serializers.FloatField()
-        weights = serializers.FloatField()
-        gradients = serializers.FloatField()
-        optimizer = serializers.FloatField()
-        activations = serializers.FloatField()
-        overhead = serializers.FloatField()
-
-    class GpuEstimateSerializer(serializers.Serializer):
-        gpu_type = serializers.CharField(help_text="Catalog slug.")
-        gpu_name = serializers.CharField()
-        gpu_count = serializers.IntegerField()
-        training_hours = serializers.FloatField()
-        training_hours_low = serializers.FloatField()
-        training_hours_high = serializers.FloatField()
-        tokens_per_second = serializers.FloatField()
-        memory_gb_per_gpu = serializers.DictField(child=serializers.FloatField(), help_text="GiB: total, weights, gradients, optimizer, activations, overhead.")
-        memory_gb_available = serializers.IntegerField()
-        fits = serializers.BooleanField()
-        min_gpus_to_fit = serializers.IntegerField(allow_null=True)
-        reason = serializers.CharField(allow_blank=True)
-        assumptions = serializers.DictField()
-
-    class OutputSerializer(serializers.Serializer):
-        flops = serializers.FloatField()
-        flops_detail = serializers.DictField()
-        estimates = serializers.ListField(child=serializers.DictField())
+    parser_classes = API_PARSERS
+    InputSerializer = EstimateInputSerializer
 
     @extend_schema(
         operation_id="cloud_estimate",
-        request=InputSerializer,
-        responses={200: OutputSerializer},
+        request=EstimateInputSerializer,
+        responses={200: EstimateOutputSerializer},
         examples=[OpenApiExample("7B LoRA on 100M tokens", request_only=True, value={
             "workload": {"model_params_b": 7, "method": "lora", "dataset_tokens": 100_000_000},
             "gpu_type": "H100", "gpu_count": 1,
         })],
     )
     def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
+        serializer = EstimateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response(estimate(serializer.validated_data))
+
+
+class LocalGpuSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    name = serializers.CharField(help_text="Name NVML reports.")
+    gpu_type = serializers.CharField(allow_null=True, help_text="Catalog slug, null when unknown.")
+    gpu_name = serializers.CharField(allow_null=True)
+    memory_gb = serializers.FloatField()
+    power_limit_w = serializers.FloatField(allow_null=True)
+
+
+class LocalGpuOutputSerializer(serializers.Serializer):
+    gpus = LocalGpuSerializer(many=True)
+    driver_version = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
 
 
 class LocalGpuApi(APIView):
@@ -205,19 +227,6 @@ class LocalGpuApi(APIView):
 
     authentication_classes: list = []
 
-    class GpuSerializer(serializers.Serializer):
-        index = serializers.IntegerField()
-        name = serializers.CharField(help_text="Name NVML reports.")
-        gpu_type = serializers.CharField(allow_null=True, help_text="Catalog slug, null when unknown.")
-        gpu_name = serializers.CharField(allow_null=True)
-        memory_gb = serializers.FloatField()
-        power_limit_w = serializers.FloatField(allow_null=True)
-
-    class OutputSerializer(serializers.Serializer):
-        gpus = serializers.ListField(child=serializers.DictField())
-        driver_version = serializers.CharField(allow_null=True)
-        message = serializers.CharField()
-
-    @extend_schema(operation_id="cloud_local_gpu", responses={200: OutputSerializer})
+    @extend_schema(operation_id="cloud_local_gpu", responses={200: LocalGpuOutputSerializer})
     def get(self, request):
         return Response(detect_local_gpus().as_dict())

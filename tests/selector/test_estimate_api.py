@@ -130,6 +130,7 @@ def test_an_unknown_gpu_is_a_400_listing_the_known_ones(client):
     '{"workload": {"model_params_b": 1' + "0" * 400 + ', "dataset_tokens": 1e8}}',
     '{"workload": {"model_params_b": 7, "dataset_tokens": 1e8, "seq_len": 1' + "0" * 400 + '}}',
     '[1, 2]',
+    '{"workload": ' + "[" * 5000 + "]" * 5000 + "}",
     'not json',
     '{}',
 ])

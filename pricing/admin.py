@@ -24,8 +24,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(PollRun)
 class PollRunAdmin(ReadOnlyAdmin):
-    list_display = ("provider", "started_at", "status", "source", "offer_count", "skipped_count", "duration_ms", "error")
+    list_display = ("provider", "started_at", "status", "source", "catalog_date", "offer_count", "skipped_count",
+                    "duration_ms", "error")
     list_filter = ("provider", "status", "source")
+    # unknown_gpus tells whoever maintains pricing/gpus.py which provider names need an alias.
+    readonly_fields = ("unknown_gpus",)
     date_hierarchy = "started_at"
 
 
@@ -40,4 +43,5 @@ class OfferAdmin(ReadOnlyAdmin):
 
 @admin.register(ProviderState)
 class ProviderStateAdmin(ReadOnlyAdmin):
-    list_display = ("provider", "current_poll", "last_attempt")
+    list_display = ("provider", "current_poll", "last_attempt", "locked_until")
+    list_select_related = ("current_poll", "last_attempt")

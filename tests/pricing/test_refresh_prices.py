@@ -105,3 +105,23 @@ def test_it_polls_only_the_named_providers_and_exits_1(all_live, capsys):
 def test_it_rejects_an_unknown_provider():
     with pytest.raises(CommandError, match="unknown provider nope"):
         call_command("refresh_prices", "--provider", "nope", stdout=io.StringIO())
+
+
+def test_it_still_polls_the_others_when_recording_one_blows_up(monkeypatch, settings):
+    from pricing import services
+
+    settings.PRICING_OFFLINE = True
+    real_poll = services.poll_provider
+
+    def poll(slug, **kwargs):
+        if slug == "lambda":
+            raise RuntimeError("database went away")
+        return real_poll(slug, **kwargs)
+
+    monkeypatch.setattr(services, "poll_provider", poll)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 provider\\(s\\) failed: lambda"):
+        call_command("refresh_prices", stdout=out)
+    text = out.getvalue()
+    assert "lambda     failed   could not record the poll (RuntimeError)" in text
+    assert len(text.strip().splitlines()) == 6

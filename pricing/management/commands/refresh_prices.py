@@ -24,7 +24,12 @@ class Command(BaseCommand):
         services.gpu_catalog_sync()
         failed = []
         for slug in slugs:
-            run = services.poll_provider(slug)
+            try:
+                run = services.poll_provider(slug)
+            except Exception as exc:  # e.g. the database went away: still try the other providers
+                failed.append(slug)
+                self.stdout.write(f"{slug:<10} failed   could not record the poll ({type(exc).__name__})")
+                continue
             if run is None:
                 self.stdout.write(f"{slug:<10} skipped   another poll of this provider is running")
                 continue

@@ -190,6 +190,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": API_THROTTLE_ANON},
+    # Who a client is, for the throttle: REMOTE_ADDR, or the address our one proxy appended to
+    # X-Forwarded-For. Left unset, DRF keys on the whole client-written header: a new fake value per
+    # request would get a fresh budget each time.
+    "NUM_PROXIES": 1 if envbool("DJANGO_BEHIND_PROXY") else 0,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "selector.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
@@ -237,6 +241,7 @@ else:
         "data_folder_in": str(CELERY_FILE_QUEUE_DIR / "queue"),
         "data_folder_out": str(CELERY_FILE_QUEUE_DIR / "queue"),
         "processed_folder": str(CELERY_FILE_QUEUE_DIR / "processed"),
+        "control_folder": str(CELERY_FILE_QUEUE_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = False

@@ -97,3 +97,15 @@ def test_most_published_runs_fall_inside_the_band():
     rows = run_errors()
     inside = sum(1 for run, _est, low, high, _err in rows if low <= run.gpu_hours <= high)
     assert inside >= len(rows) // 2
+
+
+def test_the_table_in_docs_matches_the_estimator():
+    """docs/estimator.md shows this table; change both together (paste the output of ``pytest -s``)."""
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "estimator.md").read_text()
+    for line in format_table(run_errors()).splitlines():
+        if line.startswith("| ") and not line.startswith("| Run"):
+            assert line in docs, f"docs/estimator.md is out of date: {line}"
+    median = statistics.median(abs(r[-1]) for r in run_errors())
+    assert f"Median absolute error: {median:.1%} over {len(RUNS)} runs" in docs

@@ -6,6 +6,9 @@ import json
 
 import pytest
 from django.test import override_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 COMPARE = "/api/cloud/compare-costs"
 INSTANCES = "/api/cloud/instances"
@@ -180,3 +183,23 @@ def test_aliases_and_numeric_edge_values_are_accepted(db, api):
                  {"training_hours": 1, "providers": ["RunPod", "runpod"], "local_power_watts": 300.5}):
         r = api.post(COMPARE, body, format="json")
         assert r.status_code == 200, (body, r.content)
+
+
+# --- Fuzz: any JSON body, never a 500 ---------------------------------------------------------------
+
+_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(
+    max_size=20) | st.sampled_from(["RTX 4090", "H100", "A100 80GB", "runpod", "cost", "EU", "1e400"])
+_json = st.recursive(_scalars, lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=5), kids,
+                                                                                       max_size=3), max_leaves=8)
+_fields = ["training_hours", "local_gpu_type", "local_electricity_cost", "local_power_watts", "min_memory_gb",
+           "gpu_type", "gpu_count", "providers", "reference_gpu", "include_unavailable", "sort", "region",
+           "continent", "allow_interruptible", "provider", "available_only"]
+_bodies = st.dictionaries(st.sampled_from(_fields), _json, max_size=6) | _json
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=_bodies, url=st.sampled_from([COMPARE, INSTANCES]))
+def test_no_json_body_gives_a_500(seeded, api, body, url):
+    r = api.generic("POST", url, json.dumps(body), content_type="application/json")
+    assert r.status_code in (200, 400), (body, r.content[:300])
+    assert isinstance(r.json(), dict)

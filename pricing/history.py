@@ -19,10 +19,10 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
-from django.db.models import Max, Min
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from .gpus import GPUS, GPUS_BY_SLUG, GpuSpec
@@ -70,7 +70,7 @@ FAMILY_KEYS = _family_keys()
 
 
 def _median(values: list[Decimal]) -> Decimal:
-    return Decimal(statistics.median(sorted(values))).quantize(CENT, rounding=ROUND_HALF_EVEN)
+    return Decimal(statistics.median(sorted(values))).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _best(avails: Iterable[str]) -> str:
@@ -187,7 +187,9 @@ def price_history(*, gpu_key: str, days: int, providers: list[str] | None = None
                   gpu_count: int = 0, max_points: int = MAX_POINTS,
                   now: dt.datetime | None = None) -> list[HistorySeries]:
     """One series per provider (all registered ones, or those asked), each at most ``max_points``
-    points, oldest first. One query (an index range scan of the rollup)."""
+    points, oldest first. Index range scans of the rollup: on Postgres at most three queries (count
+    per provider, then exact rows for the short series and SQL buckets for the long ones), so the
+    cost follows the number of points returned, not the number of polls in the range."""
     now = now or timezone.now()
     since = now - dt.timedelta(days=days)
     names = provider_names()
@@ -196,22 +198,55 @@ def price_history(*, gpu_key: str, days: int, providers: list[str] | None = None
         gpu_key=gpu_key, region=region, gpu_count=gpu_count, observed_at__gte=since, observed_at__lte=now)
     if providers is not None:
         qs = qs.filter(provider__in=providers)
-    by_provider: dict[str, list[tuple]] = defaultdict(list)
-    for row in qs.order_by("observed_at", "poll_id").values_list(
-            "provider", "observed_at", "min_usd_per_gpu_hour", "median_usd_per_gpu_hour",
-            "best_availability", "offer_count").iterator(chunk_size=5000):
-        by_provider[row[0]].append(row[1:])
+    fields = ("provider", "observed_at", "min_usd_per_gpu_hour", "median_usd_per_gpu_hour",
+              "best_availability", "offer_count")
+    by_provider: dict[str, list[HistoryPoint]] = defaultdict(list)
+    counts: dict[str, int] = {}
+    if connection.vendor == "postgresql":
+        counts = dict(qs.order_by().values_list("provider").annotate(n=Count("id")))
+        short = [p for p, n in counts.items() if n <= max_points]
+        long = [p for p, n in counts.items() if n > max_points]
+        if short:
+            for row in qs.filter(provider__in=short).order_by("observed_at", "poll_id").values_list(*fields):
+                by_provider[row[0]].append(HistoryPoint(*row[1:]))
+        if long:
+            for row in _buckets_sql(qs.filter(provider__in=long), since, now, max_points):
+                by_provider[row[0]].append(row[1])
+    else:
+        rows_by: dict[str, list[tuple]] = defaultdict(list)
+        for row in qs.order_by("observed_at", "poll_id").values_list(*fields):
+            rows_by[row[0]].append(row[1:])
+        for p, rows in rows_by.items():
+            counts[p] = len(rows)
+            by_provider[p] = (_downsample(rows, since, now, max_points) if len(rows) > max_points
+                              else [HistoryPoint(*r) for r in rows])
     series = []
     for slug in [*slugs, *sorted(set(by_provider) - set(slugs))]:
-        rows = by_provider.get(slug, [])
-        s = HistorySeries(slug, names.get(slug, slug), poll_count=len(rows))
-        if len(rows) > max_points:
-            s.points = _downsample(rows, since, now, max_points)
-            s.downsampled = True
-        else:
-            s.points = [HistoryPoint(*r) for r in rows]
-        series.append(s)
+        n = counts.get(slug, 0)
+        series.append(HistorySeries(slug, names.get(slug, slug), by_provider.get(slug, []),
+                                    downsampled=n > max_points, poll_count=n))
     return series
+
+
+def _buckets_sql(qs, since: dt.datetime, until: dt.datetime, max_points: int):
+    """The same buckets as ``_downsample``, computed by Postgres: yields (provider, HistoryPoint)."""
+    span = max((until - since).total_seconds(), 1.0)
+    where_sql, params = qs.query.get_compiler(using=qs.db).compile(qs.query.where)
+    ranks = "ARRAY[" + ",".join(f"'{a}'" for a in AVAILABILITY_ORDER) + "]"
+    sql = (
+        f'SELECT provider, LEAST(floor(extract(epoch FROM observed_at - %s) / %s * %s)::int, %s) AS b, '
+        f'min(observed_at), min(min_usd_per_gpu_hour), '
+        f'percentile_cont(0.5) WITHIN GROUP (ORDER BY median_usd_per_gpu_hour), '
+        f'min(array_position({ranks}, best_availability::text)), max(offer_count), count(*) '
+        f'FROM {PriceHistoryPoint._meta.db_table} WHERE {where_sql} GROUP BY provider, b ORDER BY provider, b'
+    )
+    with connection.cursor() as c:
+        c.execute(sql, [since, span, max_points, max_points - 1, *params])
+        for provider, _, t, low, median, rank, offers, n in c.fetchall():
+            yield provider, HistoryPoint(
+                t=t, min_usd_per_gpu_hour=low,
+                median_usd_per_gpu_hour=Decimal(repr(median)).quantize(CENT, rounding=ROUND_HALF_UP),
+                availability=AVAILABILITY_ORDER[(rank or len(AVAILABILITY_ORDER)) - 1], offers=offers, polls=n)
 
 
 def lowest_current_prices() -> dict[str, tuple[Decimal, str, str]]:

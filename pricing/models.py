@@ -169,6 +169,9 @@ class PriceAlert(models.Model):
     kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.PRICE)
     # USD per GPU-hour for PRICE, USD for the whole job for JOB_COST; unused for AVAILABLE.
     threshold_usd = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    # For JOB_COST: the saved wizard job whose cost is recomputed at each poll's prices.
+    job = models.ForeignKey("wizard.TrainingJob", null=True, blank=True, on_delete=models.CASCADE,
+                            related_name="price_alerts")
     is_paused = models.BooleanField(default=False)
     is_active_crossing = models.BooleanField(default=False)
     last_fired_at = models.DateTimeField(null=True, blank=True)

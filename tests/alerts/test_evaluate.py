@@ -114,3 +114,19 @@ def test_stale_providers_do_not_fire_alerts(owner, make_alert, polled, worker, s
     PollRun.objects.filter(pk=run.pk).update(finished_at=old, started_at=old)
     PriceAlert.objects.update(is_active_crossing=False)
     assert alerts.alerts_evaluate() == []
+
+
+def test_a_saved_jobs_cost_alert_recomputes_the_job_at_current_prices(owner, make_alert, polled, worker):
+    from wizard.models import TrainingJob
+
+    job = TrainingJob.objects.create(
+        user=owner, name="llama finetune", provider="runpod", usd_per_hour=Decimal("2.60"),
+        total_cost_usd=Decimal("26.43"), training_hours=Decimal("10"),
+        chosen={"gpu_slug": "h100-sxm", "gpu_count": 1, "provider": "runpod"})
+    make_alert(owner, kind=PriceAlert.Kind.JOB_COST, job=job, threshold_usd=Decimal("25.00"))
+    # RunPod: 10 h + 10 min worst-case setup, billed per minute.
+    polled("runpod", [h100("2.50")])  # 25.42
+    assert len(mail.outbox) == 0
+    polled("runpod", [h100("2.40")])  # 24.40
+    assert len(mail.outbox) == 1 and "$24.40" in mail.outbox[0].subject
+    assert PriceAlert.objects.get().last_value_usd == Decimal("24.40")

@@ -127,3 +127,19 @@ def test_notifications_are_read_and_marked_read(client, owner, outsider, alert):
     assert mine.read_at is not None and theirs.read_at is None
     client.post("/prices/notifications/", {"all": "1"})
     assert not Notification.objects.filter(user=owner, read_at__isnull=True).exists()
+
+
+def test_a_job_cost_alert_can_watch_only_ones_own_saved_jobs(client, owner, outsider, alert):
+    from wizard.models import TrainingJob
+
+    def job(user):
+        return TrainingJob.objects.create(user=user, provider="runpod", usd_per_hour=Decimal("2"),
+                                          total_cost_usd=Decimal("20"), training_hours=Decimal("10"))
+
+    theirs, mine = job(outsider), job(owner)
+    _login(client, owner)
+    data = {"gpu": alert.gpu_id, "kind": "job_cost_at_or_below", "threshold_usd": "18"}
+    r = client.post("/prices/alerts/", {**data, "job": theirs.pk})
+    assert r.status_code == 200 and PriceAlert.objects.count() == 1
+    assert client.post("/prices/alerts/", {**data, "job": mine.pk}).status_code == 302
+    assert PriceAlert.objects.get(kind="job_cost_at_or_below").job == mine

@@ -74,6 +74,7 @@ def poll_provider(slug: str, *, transport: httpx.BaseTransport | None = None) ->
         logger.info("poll %s skipped: another poll of it is running", slug)
         return None
     try:
+        _close_abandoned(slug)
         live = uses_live_api(slug)
         t0 = time.monotonic()
         run = PollRun.objects.create(provider=slug, started_at=timezone.now(),
@@ -100,6 +101,14 @@ def poll_provider(slug: str, *, transport: httpx.BaseTransport | None = None) ->
             return _fail(run, f"{slug}: could not store the offers ({type(exc).__name__})", t0, result=result)
     finally:
         _release(slug, token)
+
+
+def _close_abandoned(slug: str) -> None:
+    """We hold the claim, so no other poll of this provider runs: a PollRun still "running" was
+    left by a worker that died mid-poll (its claim expired). Close it so it is not running for ever."""
+    PollRun.objects.filter(provider=slug, status=PollRun.Status.RUNNING).update(
+        status=PollRun.Status.FAILED, finished_at=timezone.now(),
+        error=f"{slug}: abandoned: the worker stopped before the poll finished")
 
 
 def _fail(run: PollRun, message: str, t0: float, *, result: FetchResult | None = None) -> PollRun:

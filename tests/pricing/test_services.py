@@ -228,3 +228,13 @@ def test_it_stores_a_snapshot_in_constant_queries(settings):
         assert store(500) == store(10) + (500 - 1) // per_insert
     else:
         assert store(10) == store(500) == store(2000)
+
+
+def test_it_closes_a_poll_record_left_running_by_a_dead_worker(settings):
+    settings.PRICING_OFFLINE = True
+    abandoned = PollRun.objects.create(provider="modal", started_at=timezone.now() - dt.timedelta(hours=1),
+                                       source="catalog")
+    run = services.poll_provider("modal")
+    abandoned.refresh_from_db()
+    assert (abandoned.status, run.status) == ("failed", "ok")
+    assert "abandoned" in abandoned.error and abandoned.finished_at is not None

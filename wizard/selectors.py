@@ -47,15 +47,6 @@ class CompareOutcome:
         return (self.result or {}).get("options", [])
 
 
-REFERENCE_GPU = "A100 80GB SXM"
-
-
-def compare_accepts_workload() -> bool:
-    from selector.api.serializers import CompareCostsInputSerializer
-
-    return "workload" in CompareCostsInputSerializer().fields
-
-
 def run_comparison(payload: dict) -> CompareOutcome:
     """Validate ``payload`` (the API's JSON body) with the API's serializer and compare, through the
     same function the POST /api/cloud/compare-costs view calls, so pages and API agree."""

@@ -240,14 +240,8 @@ def wizard_compare_payload(config: dict, filters: dict) -> dict:
     p: dict = {}
     if config.get("training_hours"):
         p["training_hours"] = config["training_hours"]
-    elif selectors.compare_accepts_workload():
-        p["workload"] = workload_payload(config)
     else:
-        # Until compare-costs takes a workload: the estimate on a reference GPU, scaled by the API.
-        est = selectors.run_estimate(workload_payload(config), gpu_count=1, gpu_type=selectors.REFERENCE_GPU)
-        rows = (est.result or {}).get("estimates") or []
-        p["training_hours"] = rows[0]["training_hours"] if rows else 1.0
-        p["reference_gpu"] = selectors.REFERENCE_GPU
+        p["workload"] = workload_payload(config)
     p["gpu_count"] = config.get("gpu_count") or 1
     if config.get("local_gpu_type"):
         p["local_gpu_type"] = config["local_gpu_type"]
@@ -336,10 +330,14 @@ def wizard_detect_gpu(request: HttpRequest) -> HttpResponse:
 def _wizard_filters(request, state: WizardState) -> SelectorForm:
     if request.GET:
         form = SelectorForm(request.GET)
+        for job_field in ("training_hours", "gpu_count", "local_gpu_type", "local_electricity_cost"):
+            form.fields.pop(job_field)  # step 1 holds the job
         if form.is_valid():
             state.set_filters(selectors.jsonable({k: v for k, v in form.cleaned_data.items() if k in SelectorForm.base_fields}))
         return form
     initial = _selector_initial(request)
+    for job_field in ("training_hours", "gpu_count", "local_gpu_type", "local_electricity_cost"):
+        initial.pop(job_field, None)  # step 1 holds the job
     if state.filters:
         initial = {**initial, **state.filters}
     if state.config and state.config.get("min_memory_gb") and not (state.filters or {}).get("min_memory_gb"):
@@ -362,7 +360,7 @@ def wizard_providers(request: HttpRequest) -> HttpResponse:
     state.set_shown_prices(ctx["options"])
     ctx.update({"steps": _steps("providers", state), "config": state.config,
                 "selected_id": (state.selection or {}).get("option", {}).get("id")})
-    template = "wizard/providers.html#results" if request.htmx else "wizard/providers.html"
+    template = "selector/compare.html#results" if request.htmx else "wizard/providers.html"
     return render(request, template, ctx)
 
 

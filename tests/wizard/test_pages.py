@@ -62,10 +62,10 @@ def test_compare_shows_summary_cards_and_every_option(client, prices):
 
 def test_compare_availability_marks_carry_a_word_and_a_shape(client, prices):
     body = client.get("/compare/?include_unavailable=on&sort=cost&view=table").content.decode()
-    assert "🟢</span> High" in body
-    assert "🟡</span> Medium" in body
-    assert "🟠</span> Low" in body
-    assert "🔴</span> Unavailable" in body
+    for level, emoji, word in (("high", "🟢", "High"), ("medium", "🟡", "Medium"), ("low", "🟠", "Low"),
+                               ("unavailable", "🔴", "Unavailable")):
+        assert f'<span class="avail avail-{level}"' in body  # colour and shape (CSS)
+        assert f'<span class="visually-hidden">{emoji} </span>{word}' in body  # the word, and the emoji
 
 
 def test_compare_refreshes_with_the_configured_interval(client, prices, settings):

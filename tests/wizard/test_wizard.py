@@ -220,3 +220,10 @@ def test_detect_gpu_fills_the_type(owner_client, monkeypatch):
     body = owner_client.post("/wizard/configure/detect-gpu/", {**JOB, "local_gpu_type": ""}).content.decode()
     assert '<option value="H200 SXM" selected>' in body and "Detected: H200 SXM" in body
     assert 'value="7.0"' in body or 'value="7"' in body  # the rest of the form is kept
+
+
+def test_step_two_htmx_gets_the_results_fragment_with_select_buttons(owner_client, prices):
+    configure(owner_client)
+    body = owner_client.get("/wizard/providers/?sort=cost&order=total", HTTP_HX_REQUEST="true").content.decode()
+    assert body.lstrip().startswith('<div id="results"') and "<html" not in body
+    assert 'name="option_id"' in body and "csrfmiddlewaretoken" in body

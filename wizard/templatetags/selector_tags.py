@@ -73,7 +73,10 @@ def abs_value(value):
 def availability(level: str, reported=True):
     emoji, word, meaning = AVAILABILITY.get(level or "", ("⚪", "Unknown", "Availability not reported"))
     title = meaning if reported is not False else f"{meaning} (not reported by the provider: assumed)"
+    # The mark is a CSS shape (circle, diamond, triangle, cross) so it shows without an emoji font;
+    # the product document's emoji rides along for screen readers and copy-paste, the word always shows.
     return format_html(
-        '<span class="avail avail-{}" title="{}"><span class="mark" aria-hidden="true">{}</span> {}{}</span>',
-        level or "unknown", title, emoji, word, "" if reported is not False else "*",
+        '<span class="avail avail-{}" title="{}"><span class="mark" data-emoji="{}" aria-hidden="true"></span>'
+        '<span class="visually-hidden">{} </span>{}{}</span>',
+        level or "unknown", title, emoji, emoji, word, "" if reported is not False else "*",
     )

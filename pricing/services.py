@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import os
 import time
+import traceback
 import uuid
 
 import httpx
@@ -87,7 +88,8 @@ def poll_provider(slug: str, *, transport: httpx.BaseTransport | None = None) ->
         except ProviderError as exc:
             return _fail(run, str(exc), t0)
         except Exception as exc:  # an adapter bug must not take the other providers down
-            logger.exception("poll %s: unexpected adapter error", slug)
+            # Logged with a redacted traceback: an exception's text may carry a key or a header.
+            logger.error("poll %s: unexpected adapter error\n%s", slug, redact(traceback.format_exc()))
             return _fail(run, f"{slug}: unexpected error while reading the provider's answer "
                               f"({type(exc).__name__})", t0)
         try:
@@ -97,7 +99,7 @@ def poll_provider(slug: str, *, transport: httpx.BaseTransport | None = None) ->
         except Exception as exc:
             # snapshot_record is atomic: its offers and the pointer move are rolled back, so the
             # last good prices stay. Record the failure in a fresh transaction, never leave "running".
-            logger.exception("poll %s: could not store the offers", slug)
+            logger.error("poll %s: could not store the offers\n%s", slug, redact(traceback.format_exc()))
             return _fail(run, f"{slug}: could not store the offers ({type(exc).__name__})", t0, result=result)
     finally:
         _release(slug, token)

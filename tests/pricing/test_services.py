@@ -171,8 +171,9 @@ def test_it_leaves_no_partial_snapshot_when_storing_fails(fail_at, monkeypatch, 
     assert {o.poll_id for o in offers_latest(providers=["runpod"])} == {good.pk}
 
 
-def test_it_survives_an_adapter_bug(monkeypatch, settings):
+def test_it_survives_an_adapter_bug(monkeypatch, settings, caplog):
     settings.PRICING_OFFLINE = True
+    monkeypatch.setenv("TOGETHER_API_KEY", SECRET)
     from pricing.providers import together
 
     def broken():
@@ -182,6 +183,7 @@ def test_it_survives_an_adapter_bug(monkeypatch, settings):
     run = services.poll_provider("together")
     assert run.status == "failed"
     assert "unexpected error" in run.error and "KeyError" in run.error and SECRET not in run.error
+    assert "KeyError" in caplog.text and SECRET not in caplog.text  # the traceback is logged, redacted
 
 
 def _history(n_polls: int, per_poll: int) -> None:

@@ -221,6 +221,8 @@ PROVIDER_SETTINGS = {
     "replicate": {"key_env": "REPLICATE_API_KEY", "url_env": "REPLICATE_API_URL", "default_url": "https://api.replicate.com/v1"},
 }
 # Overall deadline for one provider poll (connect + all reads + retries), seconds.
+# How often the selector pages re-fetch their results (htmx), seconds.
+SELECTOR_REFRESH_SECONDS = envint("SELECTOR_REFRESH_SECONDS", 30)
 PROVIDER_POLL_DEADLINE_SECONDS = envint("PROVIDER_POLL_DEADLINE_SECONDS", 30)
 PROVIDER_MAX_RESPONSE_BYTES = envint("PROVIDER_MAX_RESPONSE_BYTES", 20 * 1024 * 1024)
 

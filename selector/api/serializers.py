@@ -1,6 +1,7 @@
 """Input validation and documented output shapes for the selector API.
 
-Inputs are strict where DRF is lenient: a number must be a JSON number (not a string, not
+Optional string filters treat "" as not given (forms send blanks). Inputs are strict where DRF is
+lenient: a number must be a JSON number (not a string, not
 ``true``), finite (``NaN``/``Infinity``/``1e400`` rejected) and in range. Form input (a QueryDict,
 from the wizard's HTML forms) may send numbers as strings; JSON may not. Unknown extra fields are
 ignored. ``validated_data`` holds JSON primitives only (the wizard keeps it in the session).
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import math
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.settings import spectacular_settings
 from rest_framework import serializers
 from rest_framework.utils import html
 
@@ -42,8 +45,8 @@ class StrictNumberField(serializers.FloatField):
 
     def __init__(self, *, min_value: float | None = None, max_value: float | None = None, gt: float | None = None,
                  **kwargs):
-        self.gt = gt
-        super().__init__(min_value=min_value if min_value is not None else gt, max_value=max_value, **kwargs)
+        self.gt = gt  # checked in to_internal_value, not as a validator (OpenAPI would lose "exclusive")
+        super().__init__(min_value=min_value, max_value=max_value, **kwargs)
 
     def _number(self, data) -> float:
         if isinstance(data, bool):
@@ -89,6 +92,69 @@ class StrictIntegerField(StrictNumberField):
         return int(value)
 
 
+class StrictNumberFieldSchema(OpenApiSerializerFieldExtension):
+    """OpenAPI for the strict numbers: integer or number, with an *exclusive* minimum for ``gt``."""
+
+    target_class = StrictNumberField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        f = self.target
+        schema = {"type": "integer"} if isinstance(f, StrictIntegerField) else {"type": "number", "format": "double"}
+        if f.gt is not None:
+            if spectacular_settings.OAS_VERSION.startswith("3.0"):
+                schema.update(minimum=f.gt, exclusiveMinimum=True)
+            else:
+                schema["exclusiveMinimum"] = f.gt
+        elif f.min_value is not None:
+            schema["minimum"] = f.min_value
+        if f.max_value is not None:
+            schema["maximum"] = f.max_value
+        return schema
+
+
+def _gpu_names() -> list[str]:
+    from pricing.gpus import GPUS
+
+    names = []
+    for g in GPUS:
+        names += [g.name, g.slug, *g.aliases, *g.families]
+    return list(dict.fromkeys(names))
+
+
+class NamedChoiceFieldSchema(OpenApiSerializerFieldExtension):
+    """OpenAPI enums for the name fields (matching is case-insensitive and alias-aware; the enum
+    lists the canonical spellings)."""
+
+    target_class = "selector.api.serializers.StrictCharField"
+    match_subclasses = True
+
+    def get_name(self):
+        # One named component per choice set, so the enums are not repeated under each field name.
+        f = self.target
+        base = {GpuModelField: "GpuName", ProviderSlugField: "ProviderSlug", ContinentField: "Continent"}.get(type(f))
+        if base is None:
+            return None
+        return base + ("OrBlank" if f.allow_blank else "")
+
+    def map_serializer_field(self, auto_schema, direction):
+        f = self.target
+        schema = {"type": "string"}
+        if isinstance(f, GpuModelField):
+            schema["enum"] = _gpu_names()
+        elif isinstance(f, ProviderSlugField):
+            schema["enum"] = list(PROVIDERS)
+        elif isinstance(f, ContinentField):
+            schema["enum"] = list(CONTINENTS)
+        elif f.max_length is not None:
+            schema["maxLength"] = f.max_length
+        if "enum" in schema and f.allow_blank:
+            schema["enum"].append("")
+        elif not f.allow_blank:
+            schema["minLength"] = 1
+        return schema
+
+
 class StrictBooleanField(serializers.BooleanField):
     """JSON ``true``/``false`` only; form input keeps DRF's checkbox rules."""
 
@@ -110,7 +176,16 @@ def _known_providers() -> str:
     return ", ".join(PROVIDERS)
 
 
-class GpuModelField(serializers.CharField):
+class StrictCharField(serializers.CharField):
+    """A string: JSON numbers are rejected (DRF would turn 0 into "0")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) and not _form_input(self):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class GpuModelField(StrictCharField):
     """A GPU name or alias from the catalog ("RTX 4090", "4090", "A100 80GB"). ``family=True``
     accepts a family that means several models ("H100"); otherwise one model must be resolvable."""
 
@@ -120,8 +195,6 @@ class GpuModelField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if isinstance(data, bool):
-            self.fail("invalid")
         value = super().to_internal_value(data).strip()
         if self.max_length is not None and len(value) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
@@ -131,7 +204,7 @@ class GpuModelField(serializers.CharField):
         return value
 
 
-class ProviderSlugField(serializers.CharField):
+class ProviderSlugField(StrictCharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 40)
         super().__init__(**kwargs)
@@ -145,7 +218,7 @@ class ProviderSlugField(serializers.CharField):
         return value
 
 
-class ContinentField(serializers.CharField):
+class ContinentField(StrictCharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 40)
         super().__init__(**kwargs)
@@ -160,19 +233,20 @@ class ContinentField(serializers.CharField):
 
 
 class _FilterFields(serializers.Serializer):
-    gpu_type = GpuModelField(family=True, required=False, allow_null=True,
+    gpu_type = GpuModelField(family=True, required=False, allow_null=True, allow_blank=True,
                              help_text='Only this GPU model or family; aliases accepted ("A100 80GB", "H100", "4090").')
     min_memory_gb = StrictNumberField(required=False, min_value=0, max_value=4096, default=0,
                                       help_text="Minimum memory per GPU, GB.")
-    region = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=100,
+    region = StrictCharField(required=False, allow_blank=True, allow_null=True, max_length=100,
                                    help_text="Only offers in this exact region (as the provider names it).")
-    continent = ContinentField(required=False, allow_null=True, help_text="US | EU | Asia (| Other).")
+    continent = ContinentField(required=False, allow_null=True, allow_blank=True,
+                               help_text="US | EU | Asia (| Other); blank: any.")
 
 
 class CompareCostsInputSerializer(_FilterFields):
     training_hours = StrictNumberField(gt=0, max_value=10000, required=False,
                                        help_text="Hours of training (> 0, at most 10000), excluding setup; on the reference GPU if given.")
-    local_gpu_type = GpuModelField(required=False, allow_null=True,
+    local_gpu_type = GpuModelField(required=False, allow_null=True, allow_blank=True,
                                    help_text='Your own GPU ("RTX 4090"): adds the "local" option.')
     local_electricity_cost = StrictNumberField(required=False, min_value=0, max_value=10, default=0.15,
                                                help_text="USD per kWh.")
@@ -180,9 +254,9 @@ class CompareCostsInputSerializer(_FilterFields):
                                           help_text="Power draw of the local GPU, W (> 0; default: its board power).")
     gpu_count = StrictIntegerField(required=False, min_value=1, max_value=64, default=1,
                                    help_text="GPUs per instance.")
-    providers = serializers.ListField(child=ProviderSlugField(), required=False, allow_null=True, allow_empty=False,
-                                      max_length=20, help_text="Only these providers (slugs).")
-    reference_gpu = GpuModelField(required=False, allow_null=True,
+    providers = serializers.ListField(child=ProviderSlugField(min_length=1), required=False, allow_null=True, allow_empty=False,
+                                      min_length=1, max_length=20, help_text="Only these providers (slugs).")
+    reference_gpu = GpuModelField(required=False, allow_null=True, allow_blank=True,
                                   help_text="The GPU on which training_hours holds; other GPUs scale by peak throughput.")
     include_unavailable = StrictBooleanField(required=False, default=True)
     sort = serializers.ChoiceField(choices=SORTS, required=False, default="cost", error_messages={
@@ -205,7 +279,7 @@ class CompareCostsInputSerializer(_FilterFields):
 
 
 class InstancesInputSerializer(_FilterFields):
-    provider = ProviderSlugField(required=False, allow_null=True)
+    provider = ProviderSlugField(required=False, allow_null=True, allow_blank=True)
     gpu_count = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=64,
                                    help_text="GPUs per instance (default: any).")
     available_only = StrictBooleanField(required=False, default=False)
@@ -368,6 +442,11 @@ class GpuSerializer(serializers.Serializer):
 class GpusOutputSerializer(serializers.Serializer):
     gpus = GpuSerializer(many=True)
     count = serializers.IntegerField()
+
+
+class UsageSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    example = serializers.DictField(help_text="An example request body.")
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -60,7 +60,8 @@ class CompareCostsApi(PublicApiView):
     def get_serializer(self, *args, **kwargs):  # the browsable API's form
         return s.CompareCostsInputSerializer(*args, **kwargs)
 
-    @extend_schema(exclude=True)
+    @extend_schema(operation_id="compare_costs_usage", responses={200: s.UsageSerializer, **COMMON_ERRORS},
+                   description="How to call this endpoint (the browsable API shows the form here).")
     def get(self, request):
         return Response({"detail": "POST a JSON body to compare costs.", "example": COMPARE_EXAMPLE})
 
@@ -81,7 +82,8 @@ class InstancesApi(PublicApiView):
     def get_serializer(self, *args, **kwargs):
         return s.InstancesInputSerializer(*args, **kwargs)
 
-    @extend_schema(exclude=True)
+    @extend_schema(operation_id="list_instances_usage", responses={200: s.UsageSerializer, **COMMON_ERRORS},
+                   description="How to call this endpoint (the browsable API shows the form here).")
     def get(self, request):
         return Response({"detail": "POST a JSON body (all fields optional) to list instances.",
                          "example": INSTANCES_EXAMPLE})

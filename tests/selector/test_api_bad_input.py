@@ -29,7 +29,7 @@ COMPARE_CASES = [
     ({"training_hours": {"h": 1}}, "training_hours", "number"),
     ({"training_hours": 10 ** 400}, "training_hours", "finite"),
     ({**OK, "local_gpu_type": "RTX 9999"}, "local_gpu_type", "Known GPUs: RTX 3090"),
-    ({**OK, "local_gpu_type": 12}, "local_gpu_type", "Unknown GPU"),
+    ({**OK, "local_gpu_type": 12}, "local_gpu_type", "valid string"),
     ({**OK, "local_gpu_type": ["RTX 4090"]}, "local_gpu_type", "valid string"),
     ({**OK, "local_gpu_type": "x" * 101}, "local_gpu_type", "100 characters"),
     ({**OK, "local_electricity_cost": -0.1}, "local_electricity_cost", "at least 0"),
@@ -53,6 +53,7 @@ COMPARE_CASES = [
     ({**OK, "providers": ["runpod", "aws"]}, "providers", "Known providers: runpod, lambda"),
     ({**OK, "providers": [1]}, "providers", "valid string"),
     ({**OK, "providers": []}, "providers", "empty"),
+    ({**OK, "providers": [""]}, "providers", "blank"),
     ({**OK, "providers": {"runpod": True}}, "providers", "list"),
     ({**OK, "reference_gpu": "GTX 480"}, "reference_gpu", "Known GPUs"),
     ({**OK, "include_unavailable": "yes"}, "include_unavailable", "true or false"),
@@ -66,7 +67,8 @@ COMPARE_CASES = [
 
 INSTANCES_CASES = [
     ({"gpu_type": "RTX 9999"}, "gpu_type", "Known GPUs"),
-    ({"gpu_type": 3.5}, "gpu_type", "Unknown GPU"),
+    ({"gpu_type": 3.5}, "gpu_type", "valid string"),
+    ({"region": 0}, "region", "valid string"),
     ({"min_memory_gb": -5}, "min_memory_gb", "at least 0"),
     ({"min_memory_gb": "40"}, "min_memory_gb", "not a string"),
     ({"min_memory_gb": True}, "min_memory_gb", "true/false"),

@@ -389,7 +389,23 @@ def compare_costs(validated: dict, *, hours_for: engine.HoursFor | None = None, 
         response.update(extra)
     if workload:
         estimates.annotate_comparison(response, validated)
+    _add_trend_marks(response)
     return response
+
+
+def _add_trend_marks(response: dict) -> None:
+    """A small price-trend word on each cloud option ("lowest in 30 days", "up 12% this week"),
+    from the price history rollup: a fixed number of queries for any number of options."""
+    from pricing.history import trend_marks
+
+    entries = [o for o in response["options"]]
+    entries += [v for k, v in response["summary"].items() if k in ("cheapest", "fastest", "recommended", "local") and v]
+    keys = {(o["provider"], o["gpu_slug"], o["gpu_count"]) for o in entries
+            if o["source"] != "local" and not o["interruptible"]}
+    marks = trend_marks(keys) if keys else {}
+    for o in entries:
+        o["trend"] = None if o["source"] == "local" or o["interruptible"] else marks.get(
+            (o["provider"], o["gpu_slug"], o["gpu_count"]))
 
 
 # --- Instances --------------------------------------------------------------------------------------

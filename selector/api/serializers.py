@@ -326,6 +326,9 @@ class OptionSerializer(serializers.Serializer):
     provider_sku = serializers.CharField(allow_blank=True)
     pros = serializers.ListField(child=serializers.CharField())
     cons = serializers.ListField(child=serializers.CharField())
+    trend = serializers.CharField(
+        allow_null=True, required=False,
+        help_text='From the price history: "lowest in 30 days", "up 12% this week", ...; null if nothing to say.')
 
 
 class SavingsSerializer(serializers.Serializer):

@@ -152,8 +152,6 @@ def test_a_worker_killed_mid_fetch_leaves_nothing_partial(live, monkeypatch):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=False, reason="pricing/services.py: a PollRun abandoned by a killed worker stays 'running' "
-                                        "for ever; nothing marks it failed once its claim has expired")
 def test_the_next_poll_closes_an_abandoned_poll_record(live):
     abandoned = PollRun.objects.create(provider="runpod", started_at=timezone.now() - dt.timedelta(hours=1),
                                        source="live")

@@ -18,8 +18,13 @@ ENDPOINTS = [
 
 
 @pytest.fixture
-def three_per_minute(settings):
+def three_per_minute(settings, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/min"}}
+    # Views on DRF's stock AnonRateThrottle (estimate, history) read THROTTLE_RATES, a class
+    # attribute frozen at import; the selector API's PublicApiThrottle reads the setting per request.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/min"})
     cache.clear()
     yield
     cache.clear()

@@ -180,13 +180,25 @@ def _threads(url, *, body, seconds, connections):
             "requests": len(latencies), "errors": errors, "tool": "python threads"}
 
 
-def seed_catalog() -> int:
+def reset_pricing() -> None:
+    """Empty the price tables (polls, offers, history rollup, provider pointers): every bench starts
+    from the same state, whatever an earlier bench (a history build) left behind."""
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("TRUNCATE pricing_pricehistorypoint, pricing_offer, pricing_providerstate, pricing_pollrun "
+                  "RESTART IDENTITY CASCADE")
+
+
+def seed_catalog(*, reset: bool = True) -> int:
     """The built-in dated price list of every provider, stored as polls (what PRICING_OFFLINE=1 serves)."""
     from django.conf import settings
 
     from pricing import services
     from pricing.providers.registry import PROVIDERS
 
+    if reset:
+        reset_pricing()
     settings.PRICING_OFFLINE = True
     services.gpu_catalog_sync()
     total = sum(services.poll_provider(slug).offer_count for slug in PROVIDERS)
@@ -226,6 +238,7 @@ def seed_offers(n: int) -> int:
     from pricing.models import PollRun, ProviderState
     from pricing.providers.base import FetchResult
 
+    reset_pricing()
     services.gpu_catalog_sync()
     total = 0
     for provider, offers in synthetic_offers(n).items():

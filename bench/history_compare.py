@@ -48,7 +48,7 @@ def main(argv=None) -> int:
     rows = []
     for size in [int(x) for x in args.rows.split(",")]:
         info = build(rows=size, days=args.days)
-        current = common.seed_catalog()
+        current = common.seed_catalog(reset=False)  # keep the history just built
 
         def compare():
             resp = client.post("/api/cloud/compare-costs", BODY, content_type="application/json")

@@ -28,6 +28,7 @@ def main(argv=None) -> int:
     from pricing.models import PollRun, ProviderState
     from pricing.providers.base import FetchResult
 
+    common.reset_pricing()
     services.gpu_catalog_sync()
     ProviderState.objects.get_or_create(provider="runpod")
     rows = []

@@ -122,9 +122,24 @@ def test_the_throttle_fails_open_while_redis_is_down(redis_down, prices, setting
     assert statuses == [200] * 5  # documented in config/cache.py: a courtesy limit, not a boundary
 
 
-def test_publishing_a_task_with_the_broker_down_never_blocks_over_a_second():
-    """With the production settings (REDIS_URL -> broker) and nothing listening, ``.delay()``
-    fails fast; run in a subprocess so the real settings and a fresh Celery app are used."""
+@pytest.mark.parametrize("broker", ["closed-port", "black-hole"])
+def test_publishing_a_task_with_the_broker_down_never_blocks_over_a_second(broker):
+    """With the production settings (REDIS_URL -> broker) and nothing answering, ``.delay()``
+    fails fast; run in a subprocess so the real settings and a fresh Celery app are used.
+    black-hole: a socket that accepts connections and never answers (a hung Redis)."""
+    import socket
+
+    sink = socket.socket()
+    sink.bind(("127.0.0.1", 0))
+    sink.listen(64)
+    url = DOWN_REDIS if broker == "closed-port" else f"redis://127.0.0.1:{sink.getsockname()[1]}/0"
+    try:
+        _publish_within_a_second(url)
+    finally:
+        sink.close()
+
+
+def _publish_within_a_second(url):
     code = (
         "import time, django; django.setup()\n"
         "from pricing.tasks import poll_provider\n"
@@ -132,8 +147,7 @@ def test_publishing_a_task_with_the_broker_down_never_blocks_over_a_second():
         "try:\n    poll_provider.delay('runpod')\nexcept Exception as exc:\n    print(type(exc).__name__)\n"
         "print('took', time.monotonic() - t)\n"
     )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "1",
-           "REDIS_URL": DOWN_REDIS}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "1", "REDIS_URL": url}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=60)
     took = float(out.stdout.strip().splitlines()[-1].split()[-1])

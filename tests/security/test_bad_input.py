@@ -252,3 +252,21 @@ def test_json_error_bodies_escape_html(endpoint):
     resp = _client().post(f"{API}/{endpoint}", {**body, "gpu_type": XSS}, content_type="application/json")
     assert resp["Content-Type"].startswith("application/json")
     assert resp["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", [
+    "/compare/?gpu_type={x}&min_memory_gb={x}&region={x}&continent={x}&training_hours={x}",
+    "/compare/?sort={x}&providers={x}",
+    "/providers/{x}/setup/",
+    "/prices/{x}/",
+    "/prices/?gpu={x}",
+    "/accounts/login/?next={x}",
+])
+def test_pages_never_reflect_markup_unescaped(path):
+    from urllib.parse import quote
+
+    resp = _client().get(path.format(x=quote(XSS, safe="")), HTTP_ACCEPT="text/html")
+    assert resp.status_code < 500, resp.status_code
+    assert XSS.encode() not in resp.content
+    assert b"<script>alert" not in resp.content

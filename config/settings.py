@@ -207,6 +207,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"GpuQueryNameEnum": "selector.api.base.GPU_QUERY_NAMES"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "selector.api.schema_hooks.cross_field_rules",
+    ],
 }
 
 # --- Pricing and polling ----------------------------------------------------------------------

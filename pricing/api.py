@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
+
+from selector.api.base import GET_ERRORS, GpuNameField, PublicApiView
 
 from .gpus import known_gpu_names, match_gpu_query
 from .history import MAX_DAYS, MAX_POINTS, gpu_key_for, price_history
@@ -25,11 +26,16 @@ NOTES = [
 ]
 
 
-class PriceHistoryApi(APIView):
+@extend_schema_field({"type": "string", "enum": [*CONTINENTS, *(c.lower() for c in CONTINENTS), "Europe", ""]})
+class ContinentQueryField(serializers.CharField):
+    """A continent: US, EU, Asia or Other (any case; "Europe" too)."""
+
+
+class PriceHistoryApi(PublicApiView):
     class InputSerializer(serializers.Serializer):
-        gpu_type = serializers.CharField(max_length=80)
-        provider = serializers.CharField(required=False, max_length=40)
-        region = serializers.CharField(required=False, allow_blank=True, max_length=40)
+        gpu_type = GpuNameField(max_length=80)
+        provider = serializers.ChoiceField(required=False, choices=list(PROVIDERS))
+        region = ContinentQueryField(required=False, allow_blank=True, max_length=40)
         days = serializers.IntegerField(
             required=False, default=30, min_value=1, max_value=MAX_DAYS,
             error_messages={"min_value": f"days must be between 1 and {MAX_DAYS}.",
@@ -45,11 +51,14 @@ class PriceHistoryApi(APIView):
             self.context["specs"] = specs
             return value
 
-        def validate_provider(self, value):
-            slug = value.strip().lower()
-            if slug not in PROVIDERS:
-                raise serializers.ValidationError(f"Unknown provider {value!r}. Known: {', '.join(PROVIDERS)}.")
-            return slug
+        def to_internal_value(self, data):
+            # Provider slugs are case-insensitive; an unknown one names the known ones.
+            if isinstance(data.get("provider"), str):
+                data = {**data, "provider": data["provider"].strip().lower()}
+                if data["provider"] not in PROVIDERS:
+                    raise serializers.ValidationError({"provider": [
+                        f"Unknown provider {data['provider']!r}. Known: {', '.join(PROVIDERS)}."]})
+            return super().to_internal_value(data)
 
         def validate_region(self, value):
             if not value.strip():
@@ -59,7 +68,7 @@ class PriceHistoryApi(APIView):
                 raise serializers.ValidationError(f"Unknown region {value!r}. Use one of: {', '.join(CONTINENTS)}.")
             return continent
 
-    @extend_schema(parameters=[InputSerializer], responses={200: dict},
+    @extend_schema(parameters=[InputSerializer], responses={200: dict, **GET_ERRORS},
                    summary="Price history (lowest / median USD per GPU-hour, availability) per provider")
     def get(self, request):
         data = request.query_params

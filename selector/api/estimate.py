@@ -14,11 +14,10 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.utils import html
-from rest_framework.views import APIView
 
 from pricing.gpus import known_gpu_names, match_gpu_query, resolve_single_gpu
 from pricing.local_gpu import detect_local_gpus
-from selector.api.errors import API_PARSERS
+from selector.api.base import GET_ERRORS, POST_ERRORS, GpuNameField, PublicApiView
 from selector.estimates import estimate
 from selector.estimator import MAX_GPUS, METHODS, PRECISIONS
 
@@ -98,8 +97,8 @@ class WorkloadSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=METHODS, default="lora", help_text="pretrain, full (full fine-tune), lora or qlora (4-bit NF4 base).")
     precision = serializers.ChoiceField(choices=PRECISIONS, default="bf16", help_text="Training precision (compute dtype; QLoRA's base is always 4-bit).")
     dataset_tokens = StrictFloatField(required=False, min_value=1, max_value=1e15, help_text="Tokens in one epoch.")
-    dataset_examples = StrictFloatField(required=False, min_value=1, max_value=1e12, help_text="Examples in one epoch (with avg_tokens_per_example).")
-    avg_tokens_per_example = StrictFloatField(required=False, min_value=1, max_value=10_000_000)
+    dataset_examples = StrictFloatField(required=False, min_value=1, max_value=1e9, help_text="Examples in one epoch (with avg_tokens_per_example).")
+    avg_tokens_per_example = StrictFloatField(required=False, min_value=1, max_value=1_000_000)
     epochs = StrictFloatField(default=1.0, min_value=0.001, max_value=10_000)
     seq_len = StrictIntegerField(default=2048, min_value=1, max_value=10_000_000)
     micro_batch_size = StrictIntegerField(default=4, min_value=1, max_value=65_536)
@@ -109,7 +108,7 @@ class WorkloadSerializer(serializers.Serializer):
                                                   help_text="Calibration: measured throughput of this workload (all measured GPUs together).")
     measured_hours = StrictFloatField(required=False, min_value=1e-6, max_value=1e7,
                                       help_text="Calibration: hours a past run of this same workload took.")
-    measured_gpu_type = serializers.CharField(required=False, max_length=100, help_text="GPU the measurement was taken on.")
+    measured_gpu_type = GpuNameField(required=False, max_length=100, help_text="GPU the measurement was taken on.")
     measured_gpu_count = StrictIntegerField(default=1, min_value=1, max_value=MAX_GPUS)
 
     def validate_measured_gpu_type(self, value: str) -> str:
@@ -146,7 +145,7 @@ def validate_gpu_query(value: str) -> str:
 
 class EstimateInputSerializer(serializers.Serializer):
     workload = WorkloadSerializer()
-    gpu_type = serializers.CharField(required=False, max_length=100,
+    gpu_type = GpuNameField(required=False, max_length=100,
                                      help_text="A GPU model or family ('H100' = every H100 variant). Default: every catalog GPU.")
     gpu_count = StrictIntegerField(default=1, min_value=1, max_value=MAX_GPUS)
 
@@ -185,17 +184,15 @@ class EstimateOutputSerializer(serializers.Serializer):
     estimates = GpuEstimateSerializer(many=True)
 
 
-class EstimateApi(APIView):
+class EstimateApi(PublicApiView):
     """Training FLOPs, hours (with a band), memory per GPU and fit, per GPU model and count."""
 
-    authentication_classes: list = []
-    parser_classes = API_PARSERS
     InputSerializer = EstimateInputSerializer
 
     @extend_schema(
         operation_id="cloud_estimate",
         request=EstimateInputSerializer,
-        responses={200: EstimateOutputSerializer},
+        responses={200: EstimateOutputSerializer, **POST_ERRORS},
         examples=[OpenApiExample("7B LoRA on 100M tokens", request_only=True, value={
             "workload": {"model_params_b": 7, "method": "lora", "dataset_tokens": 100_000_000},
             "gpu_type": "H100", "gpu_count": 1,
@@ -222,11 +219,9 @@ class LocalGpuOutputSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class LocalGpuApi(APIView):
+class LocalGpuApi(PublicApiView):
     """The NVIDIA GPUs of the machine this server runs on (NVML), mapped onto the GPU catalog."""
 
-    authentication_classes: list = []
-
-    @extend_schema(operation_id="cloud_local_gpu", responses={200: LocalGpuOutputSerializer})
+    @extend_schema(operation_id="cloud_local_gpu", responses={200: LocalGpuOutputSerializer, **GET_ERRORS})
     def get(self, request):
         return Response(detect_local_gpus().as_dict())

@@ -452,5 +452,4 @@ class UsageSerializer(serializers.Serializer):
     example = serializers.DictField(help_text="An example request body.")
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+from .base import ErrorSerializer  # noqa: E402,F401  (shared with the other API modules)

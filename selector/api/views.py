@@ -4,50 +4,16 @@ also for a request that carries a session cookie); JSON bodies only; throttled p
 
 from __future__ import annotations
 
-from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle
-from rest_framework.views import APIView
 
 from selector import services
 
 from . import serializers as s
-from .errors import API_PARSERS
+from .base import COMMON_ERRORS, ERROR, POST_ERRORS, PublicApiThrottle, PublicApiView  # noqa: F401
 
-
-class PublicApiThrottle(AnonRateThrottle):
-    """Per client IP, at ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["anon"]`` (from
-    ``API_THROTTLE_ANON``). The rate is read per request, so overriding the setting takes effect."""
-
-    def get_rate(self):
-        rates = api_settings.DEFAULT_THROTTLE_RATES or {}
-        return rates.get(self.scope) or settings.API_THROTTLE_ANON
-
-
-class PublicApiView(APIView):
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    parser_classes = API_PARSERS
-    throttle_classes = [PublicApiThrottle]
-
-
-_ERROR = OpenApiResponse(s.ErrorSerializer, description="The problem, in words.")
-COMMON_ERRORS = {
-    429: OpenApiResponse(s.ErrorSerializer, description="Too many requests; see the Retry-After header."),
-}
-POST_ERRORS = {
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description=(
-        "Invalid input: each bad field is a key with a list of problems, e.g. "
-        '{"training_hours": ["Must be greater than 0."]}; a body that is not JSON gives {"detail": ...}.')),
-    413: OpenApiResponse(s.ErrorSerializer, description="Body larger than DATA_UPLOAD_MAX_MEMORY_SIZE."),
-    415: OpenApiResponse(s.ErrorSerializer, description="Not application/json."),
-    **COMMON_ERRORS,
-}
+_ERROR = ERROR
 
 COMPARE_EXAMPLE = {"training_hours": 10.0, "local_gpu_type": "RTX 4090", "local_electricity_cost": 2.50,
                    "min_memory_gb": 24}

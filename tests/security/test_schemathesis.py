@@ -31,11 +31,6 @@ _ALLOW = ("selector/api/views.py: GET is served (a help message) but excluded fr
 KNOWN_GAPS: dict[str, str] = {
     "POST /api/cloud/compare-costs": _ALLOW,
     "POST /api/cloud/instances": _ALLOW,
-    "POST /api/cloud/estimate/": "selector/api/estimate.py: EstimateApi documents only 200; its 400 (and 413/415/429) "
-                                 "are undocumented (ST103)",
-    "GET /api/cloud/history/": "pricing/api.py: PriceHistoryApi documents only 200 (400 undocumented, ST103) and "
-                               "types gpu_type/provider/region as free strings, so schema-valid gpu_type=0 gets a "
-                               "400 (ST202)",
 }
 
 

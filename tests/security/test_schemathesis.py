@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from config.wsgi import application
 
-# derandomize: the same cases on every CI run (a failure reproduces); widen locally with HYPOTHESIS_PROFILE.
+# derandomize: the same generated cases on every run, so CI is stable and a failure reproduces.
 _QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much]
 MUST_HOLD = settings(max_examples=30, deadline=None, suppress_health_check=_QUIET, derandomize=True)
 ALL_CHECKS = settings(max_examples=15, deadline=None, suppress_health_check=_QUIET, derandomize=True)

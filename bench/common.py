@@ -24,7 +24,9 @@ BENCH_SECRET = "bench-" + "k" * 20 + secrets.token_hex(16)
 
 
 def database_url() -> str:
-    return os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or DEFAULT_URL
+    """BENCH_DATABASE_URL, else cps_bench. Deliberately not DATABASE_URL: the benches empty the
+    price tables, and DATABASE_URL is usually the development (or CI) database."""
+    return os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
 
 
 def ensure_database(url: str) -> None:

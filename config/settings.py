@@ -237,7 +237,12 @@ PROVIDER_MAX_RESPONSE_BYTES = envint("PROVIDER_MAX_RESPONSE_BYTES", 20 * 1024 * 
 CELERY_FILE_QUEUE_DIR = BASE_DIR / "var" / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600, "socket_connect_timeout": 0.5, "socket_timeout": 0.5,
+        # kombu retries opening a channel until CELERY_BROKER_CONNECTION_TIMEOUT, but sleeps
+        # interval_start (default 2 s) first: apply_async(retry=False) then blocked 2 s.
+        "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2,
+    }
     # A web request that publishes a task while the broker is down must not hang (celery #4556):
     # give up after ~0.5 s in total (one connect attempt + two quick retries).
     CELERY_BROKER_CONNECTION_TIMEOUT = 0.5

@@ -230,3 +230,39 @@ def test_a_closed_database_port_gives_a_503_not_a_traceback():
         assert traceback == "False", line
         if path.startswith("/api/"):
             assert ctype.startswith("application/json"), line
+
+
+POLL_WITH_BROKER_DOWN = (
+    "import time, django, logging; django.setup(); logging.disable(logging.CRITICAL)\n"
+    "from pricing import services\n"
+    "services.gpu_catalog_sync()\n"
+    "t = time.monotonic()\n"
+    "run = services.poll_provider('runpod')\n"
+    "print('RESULT', run.status, time.monotonic() - t)\n"
+)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("broker", ["closed-port", "black-hole"])
+def test_a_poll_succeeds_quickly_when_the_broker_is_down(broker):
+    """After a poll commits, alert evaluation is queued on Celery; with the broker down the poll
+    must still finish (alerts evaluated inline) and not hang on the publish."""
+    import socket
+
+    sink = socket.socket()
+    sink.bind(("127.0.0.1", 0))
+    sink.listen(64)
+    url = DOWN_REDIS if broker == "closed-port" else f"redis://127.0.0.1:{sink.getsockname()[1]}/0"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test", "REDIS_URL": url,
+           "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
+           "PRICING_OFFLINE": "1"}
+    try:
+        out = subprocess.run([sys.executable, "-c", POLL_WITH_BROKER_DOWN], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=60)
+    finally:
+        sink.close()
+    line = [x for x in out.stdout.splitlines() if x.startswith("RESULT ")]
+    assert line, out.stdout + out.stderr[-2000:]
+    _, status, took = line[0].split()
+    assert status == "ok"
+    assert float(took) < 2.0, f"poll took {float(took):.2f}s with the broker {broker}"

@@ -63,9 +63,13 @@ def _wire(resp) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--paths", default="/compare/,/wizard/,/")
+    ap.add_argument("--offers", type=int, default=0, help="seed N synthetic offers instead of the built-in list")
     args = ap.parse_args(argv)
     common.setup_django()
-    common.seed_catalog()
+    if args.offers:
+        common.seed_offers(args.offers)
+    else:
+        common.seed_catalog()
     import httpx
 
     common.collectstatic(common.server_env())

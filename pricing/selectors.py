@@ -4,6 +4,7 @@ and however much history (readers follow ProviderState.current_poll; no scan of 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -60,7 +61,7 @@ def provider_freshness(states: list[ProviderState] | None = None) -> dict[str, P
         observed = cur.finished_at or cur.started_at
         age = int((now - observed).total_seconds())
         if cur.source == Source.CATALOG and cur.catalog_date:
-            as_of = dt.datetime.combine(cur.catalog_date, dt.time(0, 0), tzinfo=dt.timezone.utc)
+            as_of = dt.datetime.combine(cur.catalog_date, dt.time(0, 0), tzinfo=dt.UTC)
         else:
             as_of = observed
         stale = failing or age > stale_after_seconds()
@@ -81,12 +82,48 @@ def offers_latest(*, providers: list[str] | None = None, gpu_slugs: list[str] | 
     return list(qs.select_related("gpu", "poll").order_by("usd_per_hour", "id"))
 
 
+# The current offers, held per process until a provider's pointer moves (gpuhunt keeps its
+# catalog in memory the same way). Reading the latest prices then costs one small query for the
+# pointers, whatever the number of offers or the size of the history; a new poll changes the key
+# and the next reader reloads. Offers are never updated in place, so a cached list cannot go stale
+# without its key changing.
+_snapshot_lock = threading.Lock()
+_snapshot: dict = {"key": None, "offers": []}
+
+
+def _snapshot_key(states: list[ProviderState]) -> tuple:
+    return tuple(sorted(
+        (s.current_poll_id, s.current_poll.finished_at.isoformat() if s.current_poll.finished_at else "",
+         s.current_poll.offer_count)
+        for s in states if s.current_poll_id
+    ))
+
+
+def _current_offers(states: list[ProviderState]) -> tuple[tuple, list[Offer]]:
+    key = _snapshot_key(states)
+    cached = _snapshot
+    if cached["key"] == key:
+        return key, cached["offers"]
+    offers = list(Offer.objects.filter(poll_id__in=[k[0] for k in key])
+                  .select_related("gpu").order_by("usd_per_hour", "id"))
+    with _snapshot_lock:
+        _snapshot.update(key=key, offers=offers)
+    return key, offers
+
+
+def current_snapshot_key() -> tuple | None:
+    """The key of the snapshot this process last served (changes whenever a poll lands)."""
+    return _snapshot["key"]
+
+
 def latest_snapshot(*, providers: list[str] | None = None, gpu_slugs: list[str] | None = None):
-    """Offers plus the freshness of every provider, read together (3 queries)."""
+    """Offers plus the freshness of every provider: one query for the pointers, plus one to reload
+    the offers when a poll has landed since this process last read them."""
     states = list(ProviderState.objects.select_related("current_poll", "last_attempt"))
-    poll_ids = [s.current_poll_id for s in states if s.current_poll_id and (providers is None or s.provider in providers)]
-    qs = Offer.objects.filter(poll_id__in=poll_ids)
-    if gpu_slugs is not None:
-        qs = qs.filter(gpu__slug__in=gpu_slugs)
-    offers = list(qs.select_related("gpu").order_by("usd_per_hour", "id"))
-    return offers, provider_freshness(states)
+    _, offers = _current_offers(states)
+    if providers is not None or gpu_slugs is not None:
+        wanted_p = set(providers) if providers is not None else None
+        wanted_g = set(gpu_slugs) if gpu_slugs is not None else None
+        offers = [o for o in offers if (wanted_p is None or o.provider in wanted_p)
+                  and (wanted_g is None or o.gpu.slug in wanted_g)]
+    return list(offers), provider_freshness(states)

@@ -389,20 +389,34 @@ def compare_costs(validated: dict, *, hours_for: engine.HoursFor | None = None, 
         response.update(extra)
     if workload:
         estimates.annotate_comparison(response, validated)
-    _add_trend_marks(response)
+    _add_trend_marks(response, offers)
     return response
 
 
-def _add_trend_marks(response: dict) -> None:
-    """A small price-trend word on each cloud option ("lowest in 30 days", "up 12% this week"),
-    from the price history rollup: a fixed number of queries for any number of options."""
-    from pricing.history import trend_marks
+_trend_cache: dict = {"key": None, "marks": {}}
 
-    entries = [o for o in response["options"]]
-    entries += [v for k, v in response["summary"].items() if k in ("cheapest", "fastest", "recommended", "local") and v]
-    keys = {(o["provider"], o["gpu_slug"], o["gpu_count"]) for o in entries
-            if o["source"] != "local" and not o["interruptible"]}
+
+def _current_trend_marks(offers) -> dict:
+    """Trend marks for every (provider, GPU, count) of the current snapshot, computed once per
+    snapshot (a poll changes the key): the price history is read once per poll, not per request,
+    so a request costs the same with a thousand or ten million history rows."""
+    from pricing.history import trend_marks
+    from pricing.selectors import current_snapshot_key
+
+    key = current_snapshot_key()
+    if key is not None and _trend_cache["key"] == key:
+        return _trend_cache["marks"]
+    keys = {(o.provider, o.gpu.slug, o.gpu_count) for o in offers if not o.interruptible}
     marks = trend_marks(keys) if keys else {}
+    _trend_cache.update(key=key, marks=marks)
+    return marks
+
+
+def _add_trend_marks(response: dict, offers) -> None:
+    """A small price-trend word on each cloud option ("lowest in 30 days", "up 12% this week")."""
+    marks = _current_trend_marks(offers)
+    entries = list(response["options"])
+    entries += [v for k, v in response["summary"].items() if k in ("cheapest", "fastest", "recommended", "local") and v]
     for o in entries:
         o["trend"] = None if o["source"] == "local" or o["interruptible"] else marks.get(
             (o["provider"], o["gpu_slug"], o["gpu_count"]))

@@ -17,6 +17,8 @@ It is one GPU.
 
 from __future__ import annotations
 
+import json
+import threading
 from collections import OrderedDict
 from decimal import Decimal
 
@@ -355,6 +357,14 @@ def compare_costs(validated: dict, *, hours_for: engine.HoursFor | None = None, 
     ``hours_for`` replaces the default hours (flat, or reference-GPU scaling); ``extra`` is merged
     into the response. With a ``workload`` (and no ``hours_for``) the estimator supplies the hours,
     the ``estimate`` block and the ``notes``."""
+    offers, fresh = latest_snapshot()
+    cache_key = None
+    if hours_for is None and extra is None:
+        cache_key = _result_key(validated, fresh)
+        hit = _results.get(cache_key)
+        if hit is not None:
+            # Same question, same prices, same freshness flags: the same answer; only the ages move.
+            return {**hit, "prices": _prices(fresh)}
     workload = validated.get("workload")
     if workload:
         # Hours estimated per GPU model and count from the job (selector.estimates, issue #4).
@@ -363,7 +373,6 @@ def compare_costs(validated: dict, *, hours_for: engine.HoursFor | None = None, 
         if hours_for is None:
             hours_for = estimates.hours_for_workload(workload)
         extra = {**estimates.compare_extra(validated), **(extra or {})}
-    offers, fresh = latest_snapshot()
     excluded = _Excluded()
     inputs: list[engine.OptionInput] = []
     local = _local_option(validated, excluded)
@@ -390,7 +399,48 @@ def compare_costs(validated: dict, *, hours_for: engine.HoursFor | None = None, 
     if workload:
         estimates.annotate_comparison(response, validated)
     _add_trend_marks(response, offers)
+    if cache_key is not None:
+        _results.put(cache_key, response)
     return response
+
+
+class _ResultCache:
+    """Per-process answers of compare_costs, keyed by the question and the state of the prices.
+
+    Prices change only when a poll lands, so an answer is reused until then: the key holds the
+    current snapshot (pricing.selectors.current_snapshot_key) and each provider's freshness flags,
+    so a new poll, a failed poll or prices turning stale all make a new key. The `prices` block
+    (ages) is rebuilt on every call. Answers are shared: callers must not mutate them."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_results = _ResultCache()
+
+
+def _result_key(validated: dict, fresh: dict[str, ProviderFreshness]) -> tuple:
+    from pricing.selectors import current_snapshot_key
+
+    question = json.dumps(validated, sort_keys=True, default=str)
+    flags = tuple((f.provider, f.source, f.stale, f.status, f.last_error) for f in fresh.values())
+    return question, current_snapshot_key(), flags
 
 
 _trend_cache: dict = {"key": None, "marks": {}}

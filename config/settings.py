@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
+    # HTML pages compressed on the wire (see the class for why the API is not).
+    "config.middleware.PageGZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -228,6 +230,8 @@ PROVIDER_SETTINGS = {
 # Overall deadline for one provider poll (connect + all reads + retries), seconds.
 # How often the selector pages re-fetch their results (htmx), seconds.
 SELECTOR_REFRESH_SECONDS = envint("SELECTOR_REFRESH_SECONDS", 30)
+# The selector pages list at most this many options (the API answers with all of them).
+SELECTOR_MAX_ROWS = envint("SELECTOR_MAX_ROWS", 100)
 PROVIDER_POLL_DEADLINE_SECONDS = envint("PROVIDER_POLL_DEADLINE_SECONDS", 30)
 PROVIDER_MAX_RESPONSE_BYTES = envint("PROVIDER_MAX_RESPONSE_BYTES", 20 * 1024 * 1024)
 

@@ -128,6 +128,7 @@ def _selector_context(request, form: SelectorForm, payload: dict, page_url: str,
     outcome = selectors.run_comparison(payload) if not form.errors else selectors.CompareOutcome(None, {}, payload)
     result = outcome.result
     options = selectors.sort_by_column(outcome.options, cleaned.get("order") or "")
+    max_rows = getattr(settings, "SELECTOR_MAX_ROWS", 100)
     summary = (result or {}).get("summary") or {}
     order = cleaned.get("order") or ""
     columns = []
@@ -148,7 +149,10 @@ def _selector_context(request, form: SelectorForm, payload: dict, page_url: str,
              for k, label in (("auto", "Auto"), ("table", "Table"), ("cards", "Cards"))]
     return {
         "form": form, "mode": mode, "page_url": page_url, "result": result, "errors": outcome.errors,
-        "options": options, "groups": selectors.fold_regions(options), "summary": summary,
+        # The page lists at most SELECTOR_MAX_ROWS rows (table) / cards in the current order, so a
+        # marketplace with thousands of offers does not make a multi-megabyte page; the API has all.
+        "options": options[:max_rows], "groups": selectors.fold_regions(options)[:max_rows],
+        "total_options": len(options), "max_rows": max_rows, "summary": summary,
         "cheapest": selectors.summary_option(result, "cheapest"),
         "fastest": selectors.summary_option(result, "fastest"),
         "recommended": selectors.summary_option(result, "recommended"),
@@ -357,7 +361,7 @@ def wizard_providers(request: HttpRequest) -> HttpResponse:
     form = _wizard_filters(request, state)
     payload = wizard_compare_payload(state.config, getattr(form, "cleaned_data", {}))
     ctx = _selector_context(request, form, payload, reverse("wizard:providers"), mode="wizard")
-    state.set_shown_prices(ctx["options"])
+    state.set_shown_prices(ctx["options"] + [o for g in ctx["groups"] for o in g.others])
     ctx.update({"steps": _steps("providers", state), "config": state.config,
                 "selected_id": (state.selection or {}).get("option", {}).get("id")})
     template = "selector/compare.html#results" if request.htmx else "wizard/providers.html"

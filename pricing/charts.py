@@ -90,10 +90,12 @@ def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     start = math.floor(lo / step) * step
     ticks = []
     v = start
-    while v <= hi + step * 0.001:
+    # The last tick is at or above hi, so every value is inside the plot.
+    while True:
         ticks.append(round(v, 6))
+        if v >= hi - step * 0.001:
+            return ticks
         v += step
-    return ticks
 
 
 def _time_ticks(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, str]]:
@@ -134,7 +136,7 @@ def _spread_labels(ys: list[float], gap: float, lo: float, hi: float) -> list[fl
 def price_chart_svg(series: Sequence[ChartSeries], *, start: dt.datetime, end: dt.datetime,
                     title: str, width: int = 820, plot_height: int = 300, unit: str = "$/GPU-h") -> str:
     """Lowest and median price per provider over [start, end], plus an availability strip."""
-    left, right, top = 64, 190, 16
+    left, right, top = 96, 190, 16  # left: room for provider names in the availability strip
     strip_row = 18
     drawn = [s for s in series if s.points]
     strip_top = top + plot_height + 34

@@ -57,3 +57,11 @@ def test_the_index_lists_gpus_with_the_current_lowest_price(client):
 def test_an_empty_range_says_so(client):
     html = client.get("/prices/b200/").content.decode()
     assert "No prices recorded in this range yet." in html
+
+
+def test_the_y_axis_covers_every_price():
+    from pricing.charts import _nice_ticks
+
+    for lo, hi in [(2.61, 5.65), (0.2, 0.31), (1.0, 1.0), (3.99, 4.01), (0.0004, 0.0009)]:
+        ticks = _nice_ticks(lo, hi)
+        assert ticks[0] <= lo and ticks[-1] >= hi, (lo, hi, ticks)

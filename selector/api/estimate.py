@@ -8,81 +8,17 @@ input is a 400 naming its field, never a 500.
 
 from __future__ import annotations
 
-import math
-
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.utils import html
 
 from pricing.gpus import known_gpu_names, match_gpu_query, resolve_single_gpu
 from pricing.local_gpu import detect_local_gpus
 from selector.api.base import GET_ERRORS, POST_ERRORS, GpuNameField, PublicApiView
+from selector.api.fields import StrictBooleanField, StrictIntegerField
+from selector.api.fields import StrictNumberField as StrictFloatField
 from selector.estimates import estimate
 from selector.estimator import MAX_GPUS, METHODS, PRECISIONS
-
-
-def _form_input(field: serializers.Field) -> bool:
-    # The wizard's HTML forms post a QueryDict, where every value is a string.
-    return html.is_html_input(getattr(field.root, "initial_data", None))
-
-
-def _from_form(field: serializers.Field, data):
-    """Form strings become numbers; JSON strings stay strings (and are rejected)."""
-    if isinstance(data, str) and _form_input(field) and len(data) <= 100:
-        try:
-            return float(data.strip())
-        except ValueError:
-            return data
-    return data
-
-
-class StrictFloatField(serializers.FloatField):
-    """A JSON number: not a string, not a boolean, finite (1e400 parses to inf), within range."""
-
-    default_error_messages = {
-        "invalid": "Must be a number.",
-        "not_finite": "Must be a finite number.",
-    }
-
-    def to_internal_value(self, data):
-        data = _from_form(self, data)
-        if isinstance(data, bool) or not isinstance(data, (int, float)):
-            self.fail("invalid")
-        try:
-            data = float(data)
-        except OverflowError:  # a JSON integer with hundreds of digits
-            self.fail("not_finite")
-        if not math.isfinite(data):
-            self.fail("not_finite")
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer (2048 or 2048.0), not a string, boolean or fraction."""
-
-    default_error_messages = {"invalid": "Must be a whole number."}
-
-    def to_internal_value(self, data):
-        data = _from_form(self, data)
-        if isinstance(data, bool) or not isinstance(data, (int, float)):
-            self.fail("invalid")
-        if isinstance(data, float) and not (math.isfinite(data) and data.is_integer()):
-            self.fail("invalid")
-        return super().to_internal_value(int(data))
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """JSON true or false only ("yes", 1 and "true" are ambiguous in JSON); forms keep DRF's checkbox rules."""
-
-    default_error_messages = {"invalid": "Must be true or false."}
-
-    def to_internal_value(self, data):
-        if _form_input(self):
-            return super().to_internal_value(data)
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
 
 
 def _gpu_error(value: str) -> str:

@@ -16,3 +16,20 @@ def _clean_provider_env(monkeypatch):
         monkeypatch.delenv(f"{var}_API_KEY", raising=False)
         monkeypatch.delenv(f"{var}_API_URL", raising=False)
     monkeypatch.delenv("PRICING_OFFLINE", raising=False)
+
+
+def _on_postgres() -> bool:
+    from django.conf import settings
+
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked needs_postgres run a second process against the test database, which needs a
+    server database: SQLite's test database lives in the test process. CI runs on Postgres."""
+    if _on_postgres():
+        return
+    skip = pytest.mark.skip(reason="runs a second process against the test database: needs Postgres (DATABASE_URL)")
+    for item in items:
+        if item.get_closest_marker("needs_postgres"):
+            item.add_marker(skip)

@@ -242,6 +242,7 @@ POLL_WITH_BROKER_DOWN = (
 )
 
 
+@pytest.mark.needs_postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("broker", ["closed-port", "black-hole"])
 def test_a_poll_succeeds_quickly_when_the_broker_is_down(broker):

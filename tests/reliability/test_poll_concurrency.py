@@ -66,6 +66,9 @@ def live(monkeypatch, settings):
     monkeypatch.setenv("RUNPOD_API_KEY", "sk-concurrency-test")
 
 
+# Threads racing on one database: SQLite's in-memory test database answers "table is locked"
+# instead of waiting, so this runs on Postgres (as CI does).
+@pytest.mark.needs_postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("first_ever_poll", [True, False])
 def test_two_polls_started_together_store_one_snapshot(live, first_ever_poll):
@@ -84,6 +87,9 @@ def test_two_polls_started_together_store_one_snapshot(live, first_ever_poll):
     assert ProviderState.objects.get(provider="runpod").current_poll_id == ran[0].pk
 
 
+# Threads racing on one database: SQLite's in-memory test database answers "table is locked"
+# instead of waiting, so this runs on Postgres (as CI does).
+@pytest.mark.needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_ten_polls_at_once_never_duplicate(live):
     results = _run_together(10, lambda: services.poll_provider("runpod", transport=_slow_good("runpod")))
@@ -109,6 +115,7 @@ def test_an_abandoned_claim_blocks_until_it_expires(live):
     assert ProviderState.objects.get(provider="runpod").current_poll_id == run.pk
 
 
+@pytest.mark.needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_fetch_leaves_nothing_partial(live, monkeypatch):
     slug = "runpod"

@@ -285,3 +285,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
+if not REDIS_URL:
+    # kombu warns "No hostname was supplied" on every connection of the file-based queue: noise.
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}

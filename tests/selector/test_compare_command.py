@@ -12,7 +12,7 @@ def test_it_prints_the_comparison_table_with_the_summary(seeded):
     text = out.getvalue()
     table, summary = text.split("\nCheapest:")
     assert table.splitlines()[0].split() == ["Provider", "GPU", "Mem", "$/h", "Hours", "Setup", "Total",
-                                             "Availability", "Region"]
+                                             "Availability", "Region", "Notes"]
     assert "Local GPU" in table and "$11.25" in table and "interruptible" in table
     assert summary.startswith(" Vast.ai RTX 4090 $3.56")
     assert "Recommended:" in summary and "Why:" in summary and "Savings vs local: $7.69" in summary
@@ -34,3 +34,16 @@ def test_bad_arguments_name_the_field(db):
         call_command("compare", "--hours", "10", "--local-gpu", "Voodoo 5", stdout=StringIO())
     with pytest.raises(CommandError, match="training_hours"):
         call_command("compare", "--hours", "-1", stdout=StringIO())
+
+
+def test_it_says_where_each_providers_prices_come_from(seeded):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("compare", "--hours", "10", stdout=out)
+    text = out.getvalue()
+    assert "Prices:" in text
+    assert "RunPod: live API as of" in text
+    assert "Together AI: built-in price list as of 2026-08-01" in text

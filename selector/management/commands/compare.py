@@ -57,7 +57,7 @@ class Command(BaseCommand):
         self.stdout.write(self.render(result))
 
     def render(self, result: dict) -> str:
-        head = ("Provider", "GPU", "Mem", "$/h", "Hours", "Setup", "Total", "Availability", "Region", "")
+        head = ("Provider", "GPU", "Mem", "$/h", "Hours", "Setup", "Total", "Availability", "Region", "Notes")
         rows = [head]
         for o in result["options"]:
             gpu = o["gpu_type"] if o["gpu_count"] == 1 else f"{o['gpu_count']}x {o['gpu_type']}"
@@ -90,7 +90,11 @@ class Command(BaseCommand):
         if result["excluded"]:
             lines += ["", "Excluded:"]
             lines += [f"  {x['count']:>4} x {x['reason']}" if x["count"] else f"  {x['reason']}" for x in result["excluded"]]
-        stale = [p["name"] for p in result["prices"] if p["stale"]]
-        if stale:
-            lines += ["", f"Stale or missing prices: {', '.join(stale)}"]
+        lines += ["", "Prices:"]
+        for p in result["prices"]:
+            where = {"live": "live API", "catalog": "built-in price list"}.get(p["source"], "no prices yet")
+            as_of = f" as of {p['as_of'][:16].replace('T', ' ')} UTC" if p["as_of"] else ""
+            flag = "  STALE" if p["stale"] else ""
+            err = f"  (last error: {p['last_error']})" if p["last_error"] else ""
+            lines.append(f"  {p['name']}: {where}{as_of}{flag}{err}")
         return "\n".join(lines) + "\n"

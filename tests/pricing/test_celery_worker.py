@@ -63,6 +63,7 @@ def fake_lambda(monkeypatch):
 
 
 @pytest.mark.celery_worker
+@pytest.mark.needs_postgres  # the worker thread writes the test database: SQLite in-memory says "locked"
 @pytest.mark.django_db(transaction=True)
 def test_it_polls_a_provider_through_a_real_worker(fake_lambda, settings):
     _redis_or_skip()

@@ -9,7 +9,6 @@ import subprocess
 
 import pytest
 
-from tests.browser.test_wizard_browser import chromium, page_factory  # noqa: F401  (fixtures)
 from tests.wizard.prices import seed_prices
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -230,6 +230,8 @@ PROVIDER_SETTINGS = {
     "replicate": {"key_env": "REPLICATE_API_KEY", "url_env": "REPLICATE_API_URL", "default_url": "https://api.replicate.com/v1"},
 }
 # Overall deadline for one provider poll (connect + all reads + retries), seconds.
+# Each process re-reads the providers' price pointers at most this often (seconds; 0 = every read).
+PRICE_POINTERS_CACHE_SECONDS = float(os.environ.get("PRICE_POINTERS_CACHE_SECONDS", "1") or 0)
 # How often the selector pages re-fetch their results (htmx), seconds.
 SELECTOR_REFRESH_SECONDS = envint("SELECTOR_REFRESH_SECONDS", 30)
 # The selector pages list at most this many options (the API answers with all of them).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -116,10 +117,27 @@ def current_snapshot_key() -> tuple | None:
     return _snapshot["key"]
 
 
-def latest_snapshot(*, providers: list[str] | None = None, gpu_slugs: list[str] | None = None):
-    """Offers plus the freshness of every provider: one query for the pointers, plus one to reload
-    the offers when a poll has landed since this process last read them."""
+_pointers: dict = {"at": -1.0, "states": []}
+
+
+def _provider_states() -> list[ProviderState]:
+    """Every provider's pointers. Held for settings.PRICE_POINTERS_CACHE_SECONDS (default 1 s) per
+    process, so a burst of requests costs no query; a poll that lands is seen at most that late.
+    Ages and stale flags are still computed from the current time on every call."""
+    ttl = getattr(settings, "PRICE_POINTERS_CACHE_SECONDS", 0)
+    now = time.monotonic()
+    if ttl > 0 and now - _pointers["at"] < ttl:
+        return _pointers["states"]
     states = list(ProviderState.objects.select_related("current_poll", "last_attempt"))
+    if ttl > 0:
+        _pointers.update(at=now, states=states)
+    return states
+
+
+def latest_snapshot(*, providers: list[str] | None = None, gpu_slugs: list[str] | None = None):
+    """Offers plus the freshness of every provider: at most one query for the pointers, plus one to
+    reload the offers when a poll has landed since this process last read them."""
+    states = _provider_states()
     _, offers = _current_offers(states)
     if providers is not None or gpu_slugs is not None:
         wanted_p = set(providers) if providers is not None else None

@@ -45,7 +45,7 @@ def stale_after_seconds() -> int:
 def provider_freshness(states: list[ProviderState] | None = None) -> dict[str, ProviderFreshness]:
     """Freshness of each registered provider (2 queries: states with their polls)."""
     if states is None:
-        states = list(ProviderState.objects.select_related("current_poll", "last_attempt"))
+        states = _provider_states()
     by_slug = {s.provider: s for s in states}
     now = timezone.now()
     out = {}

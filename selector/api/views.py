@@ -4,6 +4,9 @@ also for a request that carries a session cookie); JSON bodies only; throttled p
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -14,6 +17,29 @@ from . import serializers as s
 from .base import COMMON_ERRORS, ERROR, POST_ERRORS, PublicApiThrottle, PublicApiView  # noqa: F401
 
 _ERROR = ERROR
+
+_validated_bodies: OrderedDict = OrderedDict()
+_validated_lock = threading.Lock()
+
+
+def _validated(request, serializer_class) -> dict:
+    """The serializer's validated data for a JSON body. Validation depends only on the body's bytes
+    (the GPU catalog and provider list are code), so a body seen before (a page refreshing every
+    30 s, a script polling) skips re-validation. Invalid bodies are never cached: they raise."""
+    key = (serializer_class.__name__, request.content_type, request.body)
+    hit = _validated_bodies.get(key)
+    if hit is not None:
+        return hit
+    ser = serializer_class(data=request.data)
+    ser.is_valid(raise_exception=True)
+    data = ser.validated_data
+    if len(request.body) <= 4096:
+        with _validated_lock:
+            _validated_bodies[key] = data
+            while len(_validated_bodies) > 512:
+                _validated_bodies.popitem(last=False)
+    return data
+
 
 COMPARE_EXAMPLE = {"training_hours": 10.0, "local_gpu_type": "RTX 4090", "local_electricity_cost": 2.50,
                    "min_memory_gb": 24}
@@ -37,9 +63,7 @@ class CompareCostsApi(PublicApiView):
         examples=[OpenApiExample("Seed example", value=COMPARE_EXAMPLE, request_only=True)],
     )
     def post(self, request):
-        ser = s.CompareCostsInputSerializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        return Response(services.compare_costs(ser.validated_data))
+        return Response(services.compare_costs(_validated(request, s.CompareCostsInputSerializer)))
 
 
 class InstancesApi(PublicApiView):
@@ -60,9 +84,7 @@ class InstancesApi(PublicApiView):
         examples=[OpenApiExample("Seed example", value=INSTANCES_EXAMPLE, request_only=True)],
     )
     def post(self, request):
-        ser = s.InstancesInputSerializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        return Response(services.list_instances(ser.validated_data))
+        return Response(services.list_instances(_validated(request, s.InstancesInputSerializer)))
 
 
 class SetupInstructionsApi(PublicApiView):

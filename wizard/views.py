@@ -479,18 +479,25 @@ def history(request: HttpRequest) -> HttpResponse:
     return render(request, "wizard/history.html", {"comparisons": comparisons, "jobs": jobs})
 
 
+def _notes_form(request: HttpRequest, item) -> tuple[NotesForm, bool]:
+    """The name/notes form of one of the user's history items or jobs: (form, saved)."""
+    if request.method != "POST":
+        return NotesForm(initial={"name": item.name, "notes": item.notes}), False
+    form = NotesForm(request.POST)
+    if not form.is_valid():
+        return form, False
+    services.item_update_notes(item=item, name=form.cleaned_data["name"], notes=form.cleaned_data["notes"])
+    messages.success(request, "Saved.")
+    return form, True
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def history_item(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Comparison, pk=pk, user=request.user)
-    if request.method == "POST":
-        form = NotesForm(request.POST)
-        if form.is_valid():
-            services.item_update_notes(item=item, name=form.cleaned_data["name"], notes=form.cleaned_data["notes"])
-            messages.success(request, "Saved.")
-            return redirect("history_item", pk=item.pk)
-    else:
-        form = NotesForm(initial={"name": item.name, "notes": item.notes})
+    form, saved = _notes_form(request, item)
+    if saved:
+        return redirect("history_item", pk=item.pk)
     return render(request, "wizard/history_item.html", {
         "item": item, "form": form,
         "versus": selectors.compare_to_recommended(item.chosen, item.recommended) if item.chosen else "",
@@ -510,14 +517,9 @@ def history_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(TrainingJob, pk=pk, user=request.user)
-    if request.method == "POST":
-        form = NotesForm(request.POST)
-        if form.is_valid():
-            services.item_update_notes(item=job, name=form.cleaned_data["name"], notes=form.cleaned_data["notes"])
-            messages.success(request, "Saved.")
-            return redirect("job_detail", pk=job.pk)
-    else:
-        form = NotesForm(initial={"name": job.name, "notes": job.notes})
+    form, saved = _notes_form(request, job)
+    if saved:
+        return redirect("job_detail", pk=job.pk)
     return render(request, "wizard/job_detail.html", {
         "job": job, "form": form, "guide": GUIDES.get(job.provider), "config_rows": selectors.config_rows(job.configuration),
     })

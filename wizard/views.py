@@ -163,10 +163,8 @@ def _selector_context(request, form: SelectorForm, payload: dict, page_url: str,
     }
 
 
-def compare(request: HttpRequest) -> HttpResponse:
-    """The standalone selector: public, read-only, every state a URL."""
-    form = _bind_selector(request.GET, _selector_initial(request))
-    cleaned = getattr(form, "cleaned_data", {})
+def _compare_payload(cleaned: dict) -> dict:
+    """The compare-costs request for the standalone selector's form (shown or saved)."""
     payload = {"training_hours": cleaned.get("training_hours") or DEFAULT_TRAINING_HOURS}
     if cleaned.get("gpu_count"):
         payload["gpu_count"] = cleaned["gpu_count"]
@@ -175,6 +173,14 @@ def compare(request: HttpRequest) -> HttpResponse:
         if cleaned.get("local_electricity_cost") is not None:
             payload["local_electricity_cost"] = float(cleaned["local_electricity_cost"])
     payload.update(_filters_payload(cleaned))
+    return payload
+
+
+def compare(request: HttpRequest) -> HttpResponse:
+    """The standalone selector: public, read-only, every state a URL."""
+    form = _bind_selector(request.GET, _selector_initial(request))
+    cleaned = getattr(form, "cleaned_data", {})
+    payload = _compare_payload(cleaned)
     ctx = _selector_context(request, form, payload, reverse("compare"), mode="compare")
     template = "selector/compare.html#results" if request.htmx else "selector/compare.html"
     return render(request, template, ctx)
@@ -187,14 +193,7 @@ def compare_save(request: HttpRequest) -> HttpResponse:
     form = SelectorForm(request.POST)
     form.is_valid()
     cleaned = form.cleaned_data
-    payload = {"training_hours": cleaned.get("training_hours") or DEFAULT_TRAINING_HOURS}
-    if cleaned.get("gpu_count"):
-        payload["gpu_count"] = cleaned["gpu_count"]
-    if cleaned.get("local_gpu_type"):
-        payload["local_gpu_type"] = cleaned["local_gpu_type"]
-        if cleaned.get("local_electricity_cost") is not None:
-            payload["local_electricity_cost"] = float(cleaned["local_electricity_cost"])
-    payload.update(_filters_payload(cleaned))
+    payload = _compare_payload(cleaned)
     outcome = selectors.run_comparison(payload)
     if outcome.result is None:
         messages.error(request, "That comparison could not be run, so nothing was saved.")

@@ -16,9 +16,7 @@ from rest_framework.response import Response
 from selector import services
 
 from . import serializers as s
-from .base import COMMON_ERRORS, ERROR, POST_ERRORS, PublicApiThrottle, PublicApiView  # noqa: F401
-
-_ERROR = ERROR
+from .base import COMMON_ERRORS, ERROR, POST_ERRORS, PublicApiView
 
 _validated_bodies: OrderedDict = OrderedDict()
 _validated_lock = threading.Lock()
@@ -117,7 +115,7 @@ class SetupInstructionsApi(PublicApiView):
     """How to get started with a provider: time to first run and the steps."""
 
     @extend_schema(operation_id="setup_instructions",
-                   responses={200: s.SetupInstructionsSerializer, 404: _ERROR, **COMMON_ERRORS})
+                   responses={200: s.SetupInstructionsSerializer, 404: ERROR, **COMMON_ERRORS})
     def get(self, request, provider: str):
         data = services.setup_instructions(provider)
         if data is None:

@@ -86,7 +86,7 @@ def test_it_throttles_each_client(db, api, method, url, body):
 
 
 def test_the_default_rate_comes_from_the_setting(settings):
-    from selector.api.views import PublicApiThrottle
+    from selector.api.base import PublicApiThrottle
 
     assert settings.API_THROTTLE_ANON == "120/min"
     assert PublicApiThrottle().get_rate() == "10000/min"  # settings_test

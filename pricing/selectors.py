@@ -73,14 +73,8 @@ def provider_freshness(states: list[ProviderState] | None = None) -> dict[str, P
 
 
 def offers_latest(*, providers: list[str] | None = None, gpu_slugs: list[str] | None = None) -> list[Offer]:
-    """The offers of each provider's latest good poll (2 queries)."""
-    poll_ids = ProviderState.objects.filter(current_poll__isnull=False)
-    if providers is not None:
-        poll_ids = poll_ids.filter(provider__in=providers)
-    qs = Offer.objects.filter(poll_id__in=list(poll_ids.values_list("current_poll_id", flat=True)))
-    if gpu_slugs is not None:
-        qs = qs.filter(gpu__slug__in=gpu_slugs)
-    return list(qs.select_related("gpu", "poll").order_by("usd_per_hour", "id"))
+    """The offers of each provider's latest good poll (the offers half of latest_snapshot)."""
+    return latest_snapshot(providers=providers, gpu_slugs=gpu_slugs)[0]
 
 
 # The current offers, held per process until a provider's pointer moves (gpuhunt keeps its

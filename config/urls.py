@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/cloud/", include("selector.api.urls")),
     path("prices/", include("pricing.urls")),
+    path("teams/", include("teams.urls")),
     path("", include("wizard.urls")),
 ]

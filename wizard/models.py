@@ -71,6 +71,9 @@ class TrainingJob(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_jobs")
+    # The team the job belongs to (its members see it); the user is who recorded it. Null only for a
+    # job written without a team (the service always sets it; migration 0002 filled old jobs).
+    team = models.ForeignKey("teams.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")
     selection = models.ForeignKey(Comparison, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
     name = models.CharField(max_length=120, blank=True)
     notes = models.TextField(blank=True)

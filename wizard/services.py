@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from teams.services import personal_team
+
 from .models import Comparison, TrainingJob, UserPreferences
 from .selectors import dec, jsonable
 
@@ -42,14 +44,15 @@ def comparison_record(*, user, kind: str, payload: dict, result: dict, chosen: d
 
 @transaction.atomic
 def job_create(*, user, configuration: dict, chosen: dict, recommended: dict | None, estimate: dict | None,
-               selection_id: int | None) -> TrainingJob:
-    """Record a training job "ready to launch" with the option and its price at this moment."""
+               selection_id: int | None, team=None) -> TrainingJob:
+    """Record a training job "ready to launch" with the option and its price at this moment. It
+    belongs to ``team`` (default: the user's personal team)."""
     selection = None
     if selection_id:
         selection = Comparison.objects.filter(user=user, pk=selection_id).first()
     hours = dec(chosen.get("training_hours")) or Decimal(0)
     return TrainingJob.objects.create(
-        user=user, selection=selection, configuration=jsonable(configuration), chosen=jsonable(chosen),
+        user=user, team=team or personal_team(user), selection=selection, configuration=jsonable(configuration), chosen=jsonable(chosen),
         recommended=jsonable(recommended) if recommended else None, estimate=jsonable(estimate) if estimate else None,
         provider=str(chosen.get("provider", ""))[:20], usd_per_hour=dec(chosen.get("hourly_rate")) or Decimal(0),
         total_cost_usd=dec(chosen.get("total_cost")) or Decimal(0), training_hours=hours.quantize(Decimal("0.01")),

@@ -46,7 +46,10 @@ KIND_BY_NAME = {
     "history_item": "comparison", "history_item_delete": "comparison",
     "job_detail": "job", "job_cancel": "job", "job_delete": "job",
     "pricing:alert_edit": "alert", "pricing:alert_pause": "alert", "pricing:alert_delete": "alert",
+    "teams:detail": "team", "teams:switch": "team", "teams:member_remove": "team",
 }
+# Other ids in a route: filled from the objects (a membership of alice's team).
+EXTRA_IDS = {"<int:membership_id>": "membership"}
 
 
 def _objects(user):
@@ -65,7 +68,12 @@ def _objects(user):
     Notification.objects.create(user=user, alert=alert, title=MARK, body=MARK, created_at=timezone.now())
     UserPreferences.objects.update_or_create(user=user, defaults={"local_gpu_type": "RTX 4090",
                                                                   "min_memory_gb": 77})
-    return {"comparison": comparison, "job": job, "alert": alert}
+    from teams import services as team_services
+
+    team = team_services.team_create(owner=user, name=MARK)
+    User.objects.create_user("carol", password="carol-password-1")
+    membership = team_services.member_invite(team=team, by=user, username="carol")
+    return {"comparison": comparison, "job": job, "alert": alert, "team": team, "membership": membership}
 
 
 @pytest.fixture
@@ -82,7 +90,10 @@ def world(db):
     return {"alice": login(alice), "bob": login(bob), "anonymous": Client(), "objs": objs}
 
 
-def _path(route: str, pk: int) -> str:
+def _path(route: str, pk: int, objs: dict | None = None) -> str:
+    for placeholder, kind in EXTRA_IDS.items():
+        if objs and placeholder in route:
+            route = route.replace(placeholder, str(objs[kind].pk))
     return "/" + route.replace("<int:pk>", str(pk)).lstrip("^").rstrip("$")
 
 
@@ -103,7 +114,7 @@ def test_every_per_user_url_has_a_known_object_kind():
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_only_the_owner_reaches_an_object(route, name, method, world):
     obj = world["objs"][KIND_BY_NAME[name]]
-    path = _path(route, obj.pk)
+    path = _path(route, obj.pk, world["objs"])
     before = _snapshot(obj)
 
     bob = getattr(world["bob"], method)(path)

@@ -225,11 +225,11 @@ def main(argv=None) -> int:
 
     from rest_framework.renderers import JSONRenderer
 
-    from pricing.api import NOTES
     from pricing.gpus import match_gpu_query
     from pricing.history import gpu_key_for, price_history
     from pricing.models import GpuModel, Offer
     from pricing.selectors import latest_snapshot
+    from selector.api.history import NOTES
 
     results: list[tuple[str, str, str]] = []
 

@@ -51,9 +51,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "teams",
+    # Bottom to top: each app imports only the ones above it in this list (docs/architecture.md).
     "pricing",
     "selector",
     "wizard",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +235,8 @@ PROVIDER_SETTINGS = {
 # Overall deadline for one provider poll (connect + all reads + retries), seconds.
 # Each process re-reads the providers' price pointers at most this often (seconds; 0 = every read).
 PRICE_POINTERS_CACHE_SECONDS = float(os.environ.get("PRICE_POINTERS_CACHE_SECONDS", "1") or 0)
+# Called with a poll's id once a successful poll is committed (pricing imports no app above it).
+PRICE_POLL_HANDOFF = "alerts.tasks.enqueue_evaluation"
 # How often the selector pages re-fetch their results (htmx), seconds.
 SELECTOR_REFRESH_SECONDS = envint("SELECTOR_REFRESH_SECONDS", 30)
 # The selector pages list at most this many options (the API answers with all of them).

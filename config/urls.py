@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from alerts import urls as alerts_urls
+from pricing import urls as pricing_urls
+
 from .views import healthz
+
+# /prices/: the pricing pages and the alert pages share the "pricing" namespace (URL names such as
+# pricing:alerts predate the alerts app); the alert paths come first, pricing ends in a catch-all.
+prices_patterns = ([*alerts_urls.urlpatterns, *pricing_urls.urlpatterns], "pricing")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -11,7 +18,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/cloud/", include("selector.api.urls")),
-    path("prices/", include("pricing.urls")),
+    path("prices/", include(prices_patterns)),
     path("teams/", include("teams.urls")),
+    path("", include("selector.urls")),
     path("", include("wizard.urls")),
 ]

@@ -14,4 +14,3 @@ class PricingConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_sync_gpus, sender=self)
-        from . import receivers  # noqa: F401  (price history rollup, alert evaluation)

@@ -8,14 +8,17 @@ import os
 import time
 import traceback
 import uuid
+from functools import partial
 
 import httpx
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .gpus import GPUS
+from .history import history_rollup_poll
 from .models import GpuModel, Offer, PollRun, ProviderState, Source
 from .providers.base import FetchResult, ProviderError
 from .providers.http import build_client
@@ -181,7 +184,28 @@ def snapshot_record(run: PollRun, result: FetchResult, *, t0: float | None = Non
         run.duration_ms = int((time.monotonic() - t0) * 1000)
     run.save()
     ProviderState.objects.filter(provider=run.provider).update(current_poll=run)
-    from . import signals
-
-    transaction.on_commit(lambda: signals.poll_succeeded.send(sender=PollRun, poll_id=run.pk, provider=run.provider))
+    _history_rollup(run)
+    # After commit (never before: a rolled-back poll must not notify anyone), one hand-off.
+    transaction.on_commit(partial(poll_committed, run.pk), robust=True)
     return run
+
+
+def _history_rollup(run: PollRun) -> None:
+    """The price-history rollup, in the poll's transaction so offers and rollup appear together. A
+    rollup bug must never lose a poll: it runs in a savepoint and is logged; the rollup is then
+    backfilled by ``manage.py rebuild_price_history``."""
+    try:
+        with transaction.atomic():
+            history_rollup_poll(poll=run)
+    except Exception:
+        logger.error("price history rollup of poll %s failed; run manage.py rebuild_price_history\n%s",
+                     run.pk, redact(traceback.format_exc()))
+
+
+def poll_committed(poll_id: int) -> None:
+    """What runs once a successful poll is committed: the hand-off named by
+    ``settings.PRICE_POLL_HANDOFF`` (a dotted path; the price alerts' ``enqueue_evaluation``).
+    Named in settings because ``pricing`` is the bottom layer and imports no app above it."""
+    path = getattr(settings, "PRICE_POLL_HANDOFF", "")
+    if path:
+        import_string(path)(poll_id)

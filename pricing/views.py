@@ -1,23 +1,17 @@
-"""Pages: price index, price history per GPU model (chart partial for htmx), price alerts and
-notifications. Views parse input, call one service/selector, and render."""
+"""Pages: price index and price history per GPU model (chart partial for htmx). Views parse input,
+call one selector, and render. The alert and notification pages are the ``alerts`` app's."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
-from . import alerts as alert_services
 from .charts import ChartPoint, ChartSeries, legend_swatch_svg, price_chart_svg
-from .forms import PriceAlertForm
 from .gpus import GPUS, GPUS_BY_SLUG
 from .history import lowest_current_prices, price_history
-from .models import Notification, PriceAlert
 from .providers.registry import provider_names
 
 RANGES = {"24h": 1, "7d": 7, "30d": 30, "90d": 90}
@@ -64,69 +58,3 @@ def gpu_history(request, gpu_slug: str):
     }
     template = "pricing/gpu_history.html#chart" if request.htmx else "pricing/gpu_history.html"
     return render(request, template, context)
-
-
-def _own_alert(request, pk: int) -> PriceAlert:
-    # Another user's alert answers 404, like one that does not exist.
-    return get_object_or_404(PriceAlert.objects.select_related("gpu"), pk=pk, user=request.user)
-
-
-@login_required
-def alerts_page(request):
-    if request.method == "POST":
-        form = PriceAlertForm(request.POST, user=request.user)
-        if form.is_valid():
-            alert = form.save(commit=False)
-            alert.user = request.user
-            alert_services.alert_save(alert=alert, changed=True)
-            messages.success(request, "Alert saved. It is checked after every price poll.")
-            return redirect("pricing:alerts")
-    else:
-        form = PriceAlertForm(user=request.user, initial={"gpu": request.GET.get("gpu") or None})
-    alerts = list(PriceAlert.objects.filter(user=request.user).select_related("gpu"))
-    rows = [{"alert": a, "description": alert_services.describe_alert(a)} for a in alerts]
-    return render(request, "pricing/alerts.html", {"form": form, "rows": rows})
-
-
-@login_required
-def alert_edit(request, pk: int):
-    alert = _own_alert(request, pk)
-    if request.method == "POST":
-        form = PriceAlertForm(request.POST, instance=alert, user=request.user)
-        if form.is_valid():
-            alert_services.alert_save(alert=form.save(commit=False), changed=form.has_changed())
-            messages.success(request, "Alert updated.")
-            return redirect("pricing:alerts")
-    else:
-        form = PriceAlertForm(instance=alert, user=request.user)
-    return render(request, "pricing/alert_edit.html", {"form": form, "alert": alert})
-
-
-@login_required
-@require_POST
-def alert_pause(request, pk: int):
-    alert = _own_alert(request, pk)
-    paused = request.POST.get("paused") == "1"
-    alert_services.alert_set_paused(alert=alert, paused=paused)
-    messages.success(request, "Alert paused." if paused else "Alert resumed.")
-    return redirect("pricing:alerts")
-
-
-@login_required
-@require_POST
-def alert_delete(request, pk: int):
-    alert = _own_alert(request, pk)
-    alert.delete()
-    messages.success(request, "Alert deleted.")
-    return redirect("pricing:alerts")
-
-
-@login_required
-def notifications_page(request):
-    if request.method == "POST":
-        ids = None if request.POST.get("all") == "1" else [int(i) for i in request.POST.getlist("id") if i.isdigit()]
-        alert_services.notifications_mark_read(user=request.user, ids=ids)
-        return redirect("pricing:notifications")
-    items = list(Notification.objects.filter(user=request.user)[:200])
-    unread = sum(1 for n in items if n.read_at is None)
-    return render(request, "pricing/notifications.html", {"items": items, "unread": unread})

@@ -51,7 +51,7 @@ def run_comparison(payload: dict) -> CompareOutcome:
     """Validate ``payload`` (the API's JSON body) with the API's serializer and compare, through the
     same function the POST /api/cloud/compare-costs view calls, so pages and API agree."""
     from selector.api.serializers import CompareCostsInputSerializer
-    from selector.services import compare_costs
+    from selector.compare import compare_costs
 
     ser = CompareCostsInputSerializer(data=payload)
     if not ser.is_valid():

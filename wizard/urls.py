@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import compare_views, views
 
 wizard_patterns = [
     path("", views.wizard_start, name="start"),
@@ -13,12 +13,8 @@ wizard_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("compare/", views.compare, name="compare"),
-    path("compare/save/", views.compare_save, name="compare_save"),
-    path("providers/<slug:slug>/setup/", views.provider_setup, name="provider_setup"),
-    path("tips/", views.tips, name="tips"),
-    path("api-examples/", views.api_examples, name="api_examples"),
+    path("compare/", compare_views.compare, name="compare"),
+    path("compare/save/", compare_views.compare_save, name="compare_save"),
     path("preferences/", views.preferences, name="preferences"),
     path("history/", views.history, name="history"),
     path("history/<int:pk>/", views.history_item, name="history_item"),

@@ -1,207 +1,28 @@
-"""Pages: home, the provider selector (standalone and as wizard step 2), the four wizard steps,
-preferences, history, setup guides, cost tips and API examples. Function views: parse, call one
-selector/service, render; htmx requests get the changed fragment (``template.html#partial``)."""
+"""Pages: the four wizard steps, preferences, history and jobs. Function views: parse, call one
+selector/service, render; htmx requests get the changed fragment (``template.html#partial``).
+The provider selector page (standalone, and the context step 2 shares) is ``wizard.compare_views``;
+the content pages are ``selector.views``."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pricing.providers.registry import PROVIDERS
-from selector.setup_guides import COST_TIPS, GUIDES
+from selector.setup_guides import GUIDES
 
 from . import selectors, services
-from .forms import COLUMN_SORTS, ConfigureForm, NotesForm, PreferencesForm, SelectorForm
+from .compare_views import bind_selector, filters_payload, prefs_of, selector_context, selector_initial
+from .forms import ConfigureForm, NotesForm, PreferencesForm, SelectorForm
 from .models import Comparison, TrainingJob, UserPreferences
 from .state import WizardState
 
 STEPS = (("configure", "Configure"), ("providers", "Choose a provider"), ("review", "Review"), ("launch", "Launch"))
 WORKLOAD_FIELDS = ("model_params_b", "method", "precision", "dataset_tokens", "dataset_examples",
                    "avg_tokens_per_example", "epochs")
-DEFAULT_TRAINING_HOURS = 10.0  # the product document's example, for the standalone selector
-
-
-def refresh_seconds() -> int:
-    return int(getattr(settings, "SELECTOR_REFRESH_SECONDS", 30))
-
-
-def _prefs(user) -> UserPreferences | None:
-    if not user.is_authenticated:
-        return None
-    return UserPreferences.objects.filter(user=user).first()
-
-
-# --- Public pages ------------------------------------------------------------------------------
-
-def home(request: HttpRequest) -> HttpResponse:
-    guides = [GUIDES[s] for s in PROVIDERS if s in GUIDES] + ([GUIDES["local"]] if "local" in GUIDES else [])
-    return render(request, "wizard/home.html", {"guides": guides})
-
-
-def provider_setup(request: HttpRequest, slug: str) -> HttpResponse:
-    guide = GUIDES.get(slug)
-    if guide is None:
-        raise Http404("No setup guide for that provider")
-    return render(request, "wizard/provider_setup.html", {"guide": guide, "guides": GUIDES.values()})
-
-
-def tips(request: HttpRequest) -> HttpResponse:
-    return render(request, "wizard/tips.html", {"tips": COST_TIPS})
-
-
-def api_examples(request: HttpRequest) -> HttpResponse:
-    return render(request, "wizard/api_examples.html")
-
-
-# --- The provider selector -----------------------------------------------------------------------
-
-def _filters_payload(cleaned: dict) -> dict:
-    """The selector form's filters as the API's JSON body fields."""
-    p: dict = {}
-    if cleaned.get("gpu_type"):
-        p["gpu_type"] = cleaned["gpu_type"]
-    if cleaned.get("min_memory_gb"):
-        p["min_memory_gb"] = cleaned["min_memory_gb"]
-    if cleaned.get("providers"):
-        p["providers"] = list(cleaned["providers"])
-    if cleaned.get("continent"):
-        p["continent"] = cleaned["continent"]
-    if cleaned.get("region"):
-        p["region"] = cleaned["region"]
-    p["include_unavailable"] = bool(cleaned.get("include_unavailable"))
-    p["allow_interruptible"] = bool(cleaned.get("allow_interruptible"))
-    p["sort"] = cleaned.get("sort") or "cost"
-    return p
-
-
-def _query_from(cleaned: dict, **changes) -> str:
-    """The GET query string for a selector state, with ``changes`` applied (for links)."""
-    data = {**cleaned, **changes}
-    pairs = []
-    for k in SelectorForm.base_fields:
-        v = data.get(k)
-        if v in (None, "", False, [], ()):
-            continue
-        if isinstance(v, (list, tuple)):
-            pairs.extend((k, x) for x in v)
-        elif v is True:
-            pairs.append((k, "on"))
-        else:
-            pairs.append((k, v))
-    return urlencode(pairs)
-
-
-def _selector_initial(request: HttpRequest) -> dict:
-    prefs = _prefs(request.user)
-    initial = {"sort": "cost", "view": "auto", "training_hours": DEFAULT_TRAINING_HOURS}
-    if prefs:
-        initial.update({
-            "sort": prefs.sort, "view": prefs.view_mode, "local_gpu_type": prefs.local_gpu_type,
-            "local_electricity_cost": prefs.local_electricity_cost, "min_memory_gb": prefs.min_memory_gb,
-            "providers": list(prefs.preferred_providers or []),
-        })
-    return initial
-
-
-def _bind_selector(query, initial: dict) -> SelectorForm:
-    """A bound form from the GET query, or from ``initial`` when the query is empty."""
-    data = query if query else None
-    if data is None:
-        form = SelectorForm(initial=initial)
-        form.cleaned_data = {k: initial.get(k) for k in SelectorForm.base_fields}
-        form.cleaned_data["providers"] = initial.get("providers") or []
-        return form
-    form = SelectorForm(data)
-    form.is_valid()
-    return form
-
-
-def _selector_context(request, form: SelectorForm, payload: dict, page_url: str, *, mode: str) -> dict:
-    cleaned = {k: v for k, v in getattr(form, "cleaned_data", {}).items()}
-    outcome = selectors.run_comparison(payload) if not form.errors else selectors.CompareOutcome(None, {}, payload)
-    result = outcome.result
-    options = selectors.sort_by_column(outcome.options, cleaned.get("order") or "")
-    max_rows = getattr(settings, "SELECTOR_MAX_ROWS", 100)
-    summary = (result or {}).get("summary") or {}
-    order = cleaned.get("order") or ""
-    columns = []
-    for key, label in COLUMN_SORTS.items():
-        if order == key:
-            nxt, aria = f"-{key}", "ascending"
-        elif order == f"-{key}":
-            nxt, aria = key, "descending"
-        else:
-            nxt, aria = key, None
-        columns.append({"key": key, "label": label, "aria_sort": aria,
-                        "url": f"{page_url}?{_query_from(cleaned, order=nxt)}"})
-    sorts = [{"key": k, "label": label, "current": (cleaned.get("sort") or "cost") == k and not order,
-              "url": f"{page_url}?{_query_from(cleaned, sort=k, order='')}"}
-             for k, label in (("cost", "Cost"), ("speed", "Speed"), ("availability", "Availability"))]
-    views = [{"key": k, "label": label, "current": (cleaned.get("view") or "auto") == k,
-              "url": f"{page_url}?{_query_from(cleaned, view=k)}"}
-             for k, label in (("auto", "Auto"), ("table", "Table"), ("cards", "Cards"))]
-    return {
-        "form": form, "mode": mode, "page_url": page_url, "result": result, "errors": outcome.errors,
-        # The page lists at most SELECTOR_MAX_ROWS rows (table) / cards in the current order, so a
-        # marketplace with thousands of offers does not make a multi-megabyte page; the API has all.
-        "options": options[:max_rows], "groups": selectors.fold_regions(options)[:max_rows],
-        "total_options": len(options), "max_rows": max_rows, "summary": summary,
-        "cheapest": selectors.summary_option(result, "cheapest"),
-        "fastest": selectors.summary_option(result, "fastest"),
-        "recommended": selectors.summary_option(result, "recommended"),
-        "empty": selectors.empty_advice(result), "freshness": selectors.freshness_rows(result),
-        "columns": columns, "sorts": sorts, "views": views, "view": cleaned.get("view") or "auto",
-        "sort": cleaned.get("sort") or "cost", "order": order, "refresh_seconds": refresh_seconds(),
-        "payload": payload, "query": _query_from(cleaned),
-    }
-
-
-def _compare_payload(cleaned: dict) -> dict:
-    """The compare-costs request for the standalone selector's form (shown or saved)."""
-    payload = {"training_hours": cleaned.get("training_hours") or DEFAULT_TRAINING_HOURS}
-    if cleaned.get("gpu_count"):
-        payload["gpu_count"] = cleaned["gpu_count"]
-    if cleaned.get("local_gpu_type"):
-        payload["local_gpu_type"] = cleaned["local_gpu_type"]
-        if cleaned.get("local_electricity_cost") is not None:
-            payload["local_electricity_cost"] = float(cleaned["local_electricity_cost"])
-    payload.update(_filters_payload(cleaned))
-    return payload
-
-
-def compare(request: HttpRequest) -> HttpResponse:
-    """The standalone selector: public, read-only, every state a URL."""
-    form = _bind_selector(request.GET, _selector_initial(request))
-    cleaned = getattr(form, "cleaned_data", {})
-    payload = _compare_payload(cleaned)
-    ctx = _selector_context(request, form, payload, reverse("compare"), mode="compare")
-    template = "selector/compare.html#results" if request.htmx else "selector/compare.html"
-    return render(request, template, ctx)
-
-
-@login_required
-@require_POST
-def compare_save(request: HttpRequest) -> HttpResponse:
-    """Keep the comparison shown on /compare/ in the user's history (prices as of now)."""
-    form = SelectorForm(request.POST)
-    form.is_valid()
-    cleaned = form.cleaned_data
-    payload = _compare_payload(cleaned)
-    outcome = selectors.run_comparison(payload)
-    if outcome.result is None:
-        messages.error(request, "That comparison could not be run, so nothing was saved.")
-        return redirect("compare")
-    item = services.comparison_record(user=request.user, kind=Comparison.Kind.COMPARISON, payload=payload,
-                                      result=outcome.result)
-    messages.success(request, "Comparison saved to your history.")
-    return redirect("history_item", pk=item.pk)
 
 
 # --- The wizard ----------------------------------------------------------------------------------
@@ -218,7 +39,7 @@ def _steps(current: str, state: WizardState) -> list[dict]:
 def _config_initial(request) -> dict:
     initial = {"model_params_b": 7, "method": "lora", "precision": "bf16", "epochs": 3, "gpu_count": 1,
                "dataset_tokens": 10_000_000}
-    prefs = _prefs(request.user)
+    prefs = prefs_of(request.user)
     if prefs:
         initial.update({"local_gpu_type": prefs.local_gpu_type, "local_electricity_cost": prefs.local_electricity_cost,
                         "min_memory_gb": prefs.min_memory_gb})
@@ -237,7 +58,7 @@ def workload_payload(config: dict) -> dict:
     return w
 
 
-def wizard_compare_payload(config: dict, filters: dict) -> dict:
+def wizardcompare_payload(config: dict, filters: dict) -> dict:
     """Step 1 + step 2 as the API's JSON body: the hours the user knows, else the workload (so each
     GPU gets its own estimate, exactly as the API does it)."""
     p: dict = {}
@@ -252,7 +73,7 @@ def wizard_compare_payload(config: dict, filters: dict) -> dict:
             p["local_electricity_cost"] = float(config["local_electricity_cost"])
     if config.get("min_memory_gb"):
         p["min_memory_gb"] = config["min_memory_gb"]
-    p.update(_filters_payload(filters))
+    p.update(filters_payload(filters))
     return p
 
 
@@ -338,14 +159,14 @@ def _wizard_filters(request, state: WizardState) -> SelectorForm:
         if form.is_valid():
             state.set_filters(selectors.jsonable({k: v for k, v in form.cleaned_data.items() if k in SelectorForm.base_fields}))
         return form
-    initial = _selector_initial(request)
+    initial = selector_initial(request)
     for job_field in ("training_hours", "gpu_count", "local_gpu_type", "local_electricity_cost"):
         initial.pop(job_field, None)  # step 1 holds the job
     if state.filters:
         initial = {**initial, **state.filters}
     if state.config and state.config.get("min_memory_gb") and not (state.filters or {}).get("min_memory_gb"):
         initial["min_memory_gb"] = state.config["min_memory_gb"]
-    return _bind_selector(None, initial)
+    return bind_selector(None, initial)
 
 
 @login_required
@@ -358,8 +179,8 @@ def wizard_providers(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _wizard_select(request, state)
     form = _wizard_filters(request, state)
-    payload = wizard_compare_payload(state.config, getattr(form, "cleaned_data", {}))
-    ctx = _selector_context(request, form, payload, reverse("wizard:providers"), mode="wizard")
+    payload = wizardcompare_payload(state.config, getattr(form, "cleaned_data", {}))
+    ctx = selector_context(request, form, payload, reverse("wizard:providers"), mode="wizard")
     state.set_shown_prices(ctx["options"] + [o for g in ctx["groups"] for o in g.others])
     ctx.update({"steps": _steps("providers", state), "config": state.config,
                 "selected_id": (state.selection or {}).get("option", {}).get("id")})
@@ -371,7 +192,7 @@ def _wizard_select(request, state: WizardState) -> HttpResponse:
     """"Select" on an option: look the id up in a fresh comparison; never trust a price from the form."""
     option_id = (request.POST.get("option_id") or "").strip()
     filters = state.filters or {}
-    payload = wizard_compare_payload(state.config, filters)
+    payload = wizardcompare_payload(state.config, filters)
     outcome = selectors.run_comparison(payload)
     option = selectors.find_option(outcome.result, option_id) if option_id else None
     back = reverse("wizard:providers")

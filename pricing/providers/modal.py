@@ -12,8 +12,8 @@ Figures are base-region prices for preemptible functions; Modal charges a region
 
 from __future__ import annotations
 
-from ..price_list import catalog_result
 from .base import FetchResult
+from .price_list import catalog_result
 
 SLUG = "modal"
 NAME = "Modal"

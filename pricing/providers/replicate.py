@@ -12,8 +12,8 @@ because the prices are still the table's. Multi-GPU SKUs (-2x/-4x/-8x) scale lin
 
 from __future__ import annotations
 
-from ..price_list import catalog_result, list_prices
 from .base import FetchResult, PayloadError
+from .price_list import catalog_result, list_prices
 
 SLUG = "replicate"
 NAME = "Replicate"

@@ -13,8 +13,8 @@ far below the per-minute rate-limit window.
 from __future__ import annotations
 
 from ..gpus import resolve_gpu
-from ..price_list import catalog_result
 from .base import FetchResult, ProviderOffer, positive_int, quantize_usd, require, usd
+from .price_list import catalog_result
 
 SLUG = "runpod"
 NAME = "RunPod"

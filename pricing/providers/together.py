@@ -16,8 +16,8 @@ import re
 from decimal import Decimal
 
 from ..gpus import resolve_gpu
-from ..price_list import catalog_result
 from .base import FetchResult, ProviderOffer, positive_int, quantize_usd, require, usd
+from .price_list import catalog_result
 
 SLUG = "together"
 NAME = "Together AI"

@@ -4,6 +4,8 @@ than ``/?`` so OpenAPI documents the paths as the product document writes them."
 from django.urls import re_path
 
 from . import views
+from .estimate import EstimateApi, LocalGpuApi
+from .history import PriceHistoryApi
 
 urlpatterns = [
     re_path(r"^compare-costs(?:/)?$", views.CompareCostsApi.as_view(), name="api-compare-costs"),
@@ -12,19 +14,9 @@ urlpatterns = [
             name="api-setup-instructions"),
     re_path(r"^providers(?:/)?$", views.ProvidersApi.as_view(), name="api-providers"),
     re_path(r"^gpus(?:/)?$", views.GpusApi.as_view(), name="api-gpus"),
-]
-
-# Price history (owned by the pricing app).
-from django.urls import re_path as _re_path  # noqa: E402
-
-from pricing.api import PriceHistoryApi  # noqa: E402
-
-urlpatterns += [_re_path(r"^history/?$", PriceHistoryApi.as_view(), name="api-price-history")]
-
-# Training-time estimate and this machine's GPUs (issue #4, selector/api/estimate.py).
-from selector.api.estimate import EstimateApi, LocalGpuApi  # noqa: E402
-
-urlpatterns += [
+    re_path(r"^history/?$", PriceHistoryApi.as_view(), name="api-price-history"),
+    # Training-time estimate and this machine's GPUs (issue #4, selector/api/estimate.py).
     re_path(r"^estimate/?$", EstimateApi.as_view(), name="api-estimate"),
     re_path(r"^local-gpu/?$", LocalGpuApi.as_view(), name="api-local-gpu"),
 ]
+

@@ -13,7 +13,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from selector import services
+from selector import facts
+from selector.compare import compare_costs
+from selector.instances import list_instances
 
 from . import serializers as s
 from .base import COMMON_ERRORS, ERROR, POST_ERRORS, PublicApiView
@@ -84,7 +86,7 @@ class CompareCostsApi(PublicApiView):
         examples=[OpenApiExample("Seed example", value=COMPARE_EXAMPLE, request_only=True)],
     )
     def post(self, request):
-        result = services.compare_costs(_validated(request, s.CompareCostsInputSerializer))
+        result = compare_costs(_validated(request, s.CompareCostsInputSerializer))
         if request.accepted_renderer.format == "json":
             return _json_answer(result)
         return Response(result)
@@ -108,7 +110,7 @@ class InstancesApi(PublicApiView):
         examples=[OpenApiExample("Seed example", value=INSTANCES_EXAMPLE, request_only=True)],
     )
     def post(self, request):
-        return Response(services.list_instances(_validated(request, s.InstancesInputSerializer)))
+        return Response(list_instances(_validated(request, s.InstancesInputSerializer)))
 
 
 class SetupInstructionsApi(PublicApiView):
@@ -117,9 +119,9 @@ class SetupInstructionsApi(PublicApiView):
     @extend_schema(operation_id="setup_instructions",
                    responses={200: s.SetupInstructionsSerializer, 404: ERROR, **COMMON_ERRORS})
     def get(self, request, provider: str):
-        data = services.setup_instructions(provider)
+        data = facts.setup_instructions(provider)
         if data is None:
-            known = ", ".join(services.setup_provider_slugs())
+            known = ", ".join(facts.setup_provider_slugs())
             raise NotFound(f"Unknown provider {provider[:40]!r}. Known providers: {known}.")
         return Response(data)
 
@@ -129,7 +131,7 @@ class ProvidersApi(PublicApiView):
 
     @extend_schema(operation_id="providers", responses={200: s.ProvidersOutputSerializer, **COMMON_ERRORS})
     def get(self, request):
-        return Response(services.provider_status())
+        return Response(facts.provider_status())
 
 
 class GpusApi(PublicApiView):
@@ -137,4 +139,4 @@ class GpusApi(PublicApiView):
 
     @extend_schema(operation_id="gpus", responses={200: s.GpusOutputSerializer, **COMMON_ERRORS})
     def get(self, request):
-        return Response(services.gpu_catalog())
+        return Response(facts.gpu_catalog())

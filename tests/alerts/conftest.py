@@ -1,8 +1,9 @@
 import pytest
 from django.contrib.auth.models import User
 
-from pricing import tasks
-from pricing.models import GpuModel, PriceAlert
+from alerts import tasks
+from alerts.models import PriceAlert
+from pricing.models import GpuModel
 from pricing.services import gpu_catalog_sync
 
 

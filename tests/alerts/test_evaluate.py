@@ -3,8 +3,9 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from pricing import alerts, tasks
-from pricing.models import Notification, PriceAlert
+from alerts import services as alerts
+from alerts import tasks
+from alerts.models import Notification, PriceAlert
 from tests.history.helpers import offer
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from pricing.models import GpuModel, Notification, PriceAlert
+from alerts.models import Notification, PriceAlert
+from pricing.models import GpuModel
 
 pytestmark = pytest.mark.django_db
 

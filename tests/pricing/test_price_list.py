@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from pricing.gpus import GPUS_BY_SLUG
-from pricing.price_list import CATALOG_DATE, PRICES, catalog_result, list_prices
+from pricing.providers.price_list import CATALOG_DATE, PRICES, catalog_result, list_prices
 from pricing.providers.registry import PROVIDERS
 
 

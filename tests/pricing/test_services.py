@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from pricing import services
 from pricing.models import Offer, PollRun, ProviderState
-from pricing.price_list import list_prices
+from pricing.providers.price_list import list_prices
 from pricing.selectors import latest_snapshot, offers_latest, provider_freshness
 
 from .conftest import SECRET, load, make_offers

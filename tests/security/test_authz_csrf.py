@@ -53,7 +53,8 @@ EXTRA_IDS = {"<int:membership_id>": "membership"}
 
 
 def _objects(user):
-    from pricing.models import GpuModel, Notification, PriceAlert
+    from alerts.models import Notification, PriceAlert
+    from pricing.models import GpuModel
     from pricing.services import gpu_catalog_sync
     from wizard.models import Comparison, TrainingJob, UserPreferences
 

@@ -6,7 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from selector import engine, services
+from selector import compare as compare_service
+from selector import engine, facts
 
 from .conftest import offer, seed_provider
 
@@ -19,7 +20,7 @@ def post(api, body):
 
 
 def cloud_cost(rate: str, hours: float, provider: str) -> float:
-    meta = services.provider_meta(provider)
+    meta = facts.provider_meta(provider)
     return float(engine.cloud_total_cost(D(rate), hours, meta["setup_minutes"][1], meta["billing_increment_seconds"]))
 
 
@@ -194,7 +195,7 @@ def test_a_pluggable_hours_for_and_extra_block(seeded):
             return engine.HoursResult(hours=3.0, low=2.0, high=4.0)
         return engine.HoursResult(hours=0, fits=False, reason="too small")
 
-    data = services.compare_costs(validated, hours_for=hours_for, extra={"estimate": {"hours": 3.0}})
+    data = compare_service.compare_costs(validated, hours_for=hours_for, extra={"estimate": {"hours": 3.0}})
     assert data["estimate"] == {"hours": 3.0}
     assert all(o["training_hours"] == 3.0 and o["training_hours_range"] == {"low": 2.0, "high": 4.0}
                for o in data["options"])

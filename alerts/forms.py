@@ -1,4 +1,4 @@
-"""Forms of the pricing pages: the price alert form."""
+"""The price alert form."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ from decimal import Decimal
 
 from django import forms
 
-from .models import GpuModel, PriceAlert
-from .providers.registry import provider_names
-from .regions import CONTINENTS
+from pricing.models import GpuModel
+from pricing.providers.registry import provider_names
+from pricing.regions import CONTINENTS
+from wizard.models import TrainingJob
 
-
-def _has_job_field() -> bool:
-    return any(f.name == "job" for f in PriceAlert._meta.get_fields())
+from .models import PriceAlert
 
 
 class PriceAlertForm(forms.ModelForm):
@@ -35,22 +34,16 @@ class PriceAlertForm(forms.ModelForm):
         self.user = user
         self.fields["gpu"].queryset = GpuModel.objects.order_by("name")
         self.fields["provider"].choices = [("", "Any provider"), *provider_names().items()]
-        if _has_job_field():
-            from wizard.models import TrainingJob
-
-            self.fields["job"] = forms.ModelChoiceField(
-                queryset=TrainingJob.objects.filter(user=user), required=False, label="Saved training job",
-                help_text="Only for a job-cost alert.", initial=getattr(self.instance, "job_id", None))
-        else:
-            self.fields["kind"].choices = [c for c in self.fields["kind"].choices
-                                           if c[0] != PriceAlert.Kind.JOB_COST]
+        self.fields["job"] = forms.ModelChoiceField(
+            queryset=TrainingJob.objects.filter(user=user), required=False, label="Saved training job",
+            help_text="Only for a job-cost alert.", initial=getattr(self.instance, "job_id", None))
 
     def clean(self):
         data = super().clean()
         kind = data.get("kind")
         if kind in (PriceAlert.Kind.PRICE, PriceAlert.Kind.JOB_COST) and data.get("threshold_usd") is None:
             self.add_error("threshold_usd", "Give the price at or below which you want to hear about it.")
-        if kind == PriceAlert.Kind.JOB_COST and "job" in self.fields and not data.get("job"):
+        if kind == PriceAlert.Kind.JOB_COST and not data.get("job"):
             self.add_error("job", "Choose the saved training job to watch.")
         if kind == PriceAlert.Kind.AVAILABLE:
             data["threshold_usd"] = None
@@ -58,6 +51,5 @@ class PriceAlertForm(forms.ModelForm):
 
     def save(self, commit=True):
         alert = super().save(commit=False)
-        if "job" in self.fields:
-            alert.job = self.cleaned_data.get("job") if alert.kind == PriceAlert.Kind.JOB_COST else None
+        alert.job = self.cleaned_data.get("job") if alert.kind == PriceAlert.Kind.JOB_COST else None
         return alert

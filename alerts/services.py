@@ -1,4 +1,4 @@
-"""Price alerts: evaluate every active alert against the current prices after each poll, and
+"""Price alerts (writes and the evaluation): evaluate every active alert against the current prices after each poll, and
 notify (e-mail + in-app) once per crossing.
 
 "Once per crossing": an alert fires when its condition starts holding; ``is_active_crossing``
@@ -31,10 +31,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Notification, Offer, PriceAlert
-from .providers.registry import PROVIDERS, provider_names
-from .regions import continent_of
-from .selectors import latest_snapshot
+from pricing.models import Offer
+from pricing.providers.registry import PROVIDERS, provider_names
+from pricing.regions import continent_of
+from pricing.selectors import latest_snapshot
+from selector.engine import cloud_total_cost
+from selector.facts import provider_meta
+
+from .models import Notification, PriceAlert
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +64,6 @@ def _matching(alert: PriceAlert, offers: list[Offer], *, gpu_count: int | None =
 
 
 def _job_cost(alert: PriceAlert, offers_by_gpu: dict[str, list[Offer]]) -> Verdict:
-    from selector.engine import cloud_total_cost
-
     job = getattr(alert, "job", None)
     if job is None:
         return Verdict(False, None, None)
@@ -72,9 +74,9 @@ def _job_cost(alert: PriceAlert, offers_by_gpu: dict[str, list[Offer]]) -> Verdi
     for o in _matching(alert, offers_by_gpu.get(gpu_slug, []), gpu_count=gpu_count):
         if o.availability == "unavailable" or o.provider not in PROVIDERS:
             continue
-        adapter = PROVIDERS[o.provider]
-        cost = cloud_total_cost(o.usd_per_hour, float(job.training_hours), adapter.SETUP_MINUTES[1],
-                                adapter.BILLING_INCREMENT_SECONDS)
+        meta = provider_meta(o.provider)
+        cost = cloud_total_cost(o.usd_per_hour, float(job.training_hours), meta["setup_minutes"][1],
+                                meta["billing_increment_seconds"])
         if best is None or cost < best[0]:
             best = (cost, o)
     if best is None:
@@ -167,7 +169,7 @@ def _send_email(to: str, subject: str, body: str, url: str) -> None:
 def alerts_evaluate(*, poll_id: int | None = None, now: dt.datetime | None = None) -> list[int]:
     """Evaluate every active alert against the current prices. Returns the ids of alerts fired."""
     now = now or timezone.now()
-    alerts = list(PriceAlert.objects.filter(is_paused=False).select_related("user", "gpu", *_job_related()))
+    alerts = list(PriceAlert.objects.filter(is_paused=False).select_related("user", "gpu", "job"))
     if not alerts:
         return []
     offers, freshness = latest_snapshot()
@@ -193,10 +195,6 @@ def alerts_evaluate(*, poll_id: int | None = None, now: dt.datetime | None = Non
     if fired:
         logger.info("poll %s fired %d price alert(s)", poll_id, len(fired))
     return fired
-
-
-def _job_related() -> tuple[str, ...]:
-    return ("job",) if any(f.name == "job" for f in PriceAlert._meta.get_fields()) else ()
 
 
 @transaction.atomic

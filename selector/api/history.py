@@ -6,12 +6,12 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from selector.api.base import GET_ERRORS, GpuNameField, PublicApiView
+from pricing.gpus import known_gpu_names, match_gpu_query
+from pricing.history import MAX_DAYS, MAX_POINTS, gpu_key_for, price_history
+from pricing.providers.registry import PROVIDERS
+from pricing.regions import CONTINENTS, normalize_continent
 
-from .gpus import known_gpu_names, match_gpu_query
-from .history import MAX_DAYS, MAX_POINTS, gpu_key_for, price_history
-from .providers.registry import PROVIDERS
-from .regions import CONTINENTS, normalize_continent
+from .base import GET_ERRORS, GpuNameField, PublicApiView
 
 NOTES = [
     "Prices are USD per GPU-hour of on-demand offers (spot/interruptible bids are not included).",

@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .gpus import GPUS_BY_SLUG
-from .providers.base import FetchResult, ProviderOffer, quantize_usd
+from ..gpus import GPUS_BY_SLUG
+from .base import FetchResult, ProviderOffer, quantize_usd
 
 
 @dataclass(frozen=True)

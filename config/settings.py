@@ -224,6 +224,8 @@ SPECTACULAR_SETTINGS = {
 # --- Pricing and polling ----------------------------------------------------------------------
 PRICE_POLL_INTERVAL_SECONDS = envint("PRICE_POLL_INTERVAL_SECONDS", 300)
 PRICING_OFFLINE = envbool("PRICING_OFFLINE")
+# A built-in price list older than this many days is marked stale (its figures are list prices).
+CATALOG_STALE_DAYS = envint("CATALOG_STALE_DAYS", 30)
 PROVIDER_SETTINGS = {
     "runpod": {"key_env": "RUNPOD_API_KEY", "url_env": "RUNPOD_API_URL", "default_url": "https://api.runpod.io/v2"},
     "lambda": {"key_env": "LAMBDA_API_KEY", "url_env": "LAMBDA_API_URL", "default_url": "https://cloud.lambda.ai/api/v1"},

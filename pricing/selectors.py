@@ -27,6 +27,21 @@ class ProviderFreshness:
     last_error: str
     last_attempt_at: dt.datetime | None
     offer_count: int
+    # Built-in lists only: how old the list's figures are (days since its date), and whether that is
+    # older than settings.CATALOG_STALE_DAYS. None for live prices.
+    list_age_days: int | None = None
+    list_stale: bool = False
+
+    @property
+    def state(self) -> str:
+        """One word for the panel: live | list | stale | failed | none."""
+        if self.status == "failing":
+            return "failed"
+        if self.source is None:
+            return "none"
+        if self.stale:
+            return "stale"
+        return "live" if self.source == "live" else "list"
 
     def as_dict(self) -> dict:
         return {
@@ -34,12 +49,17 @@ class ProviderFreshness:
             "as_of": self.as_of.isoformat() if self.as_of else None, "stale": self.stale,
             "age_seconds": self.age_seconds, "last_error": self.last_error or None,
             "last_attempt_at": self.last_attempt_at.isoformat() if self.last_attempt_at else None,
-            "offer_count": self.offer_count,
+            "offer_count": self.offer_count, "state": self.state,
+            "list_age_days": self.list_age_days, "list_stale": self.list_stale,
         }
 
 
 def stale_after_seconds() -> int:
     return 2 * settings.PRICE_POLL_INTERVAL_SECONDS + 60
+
+
+def catalog_stale_days() -> int:
+    return int(getattr(settings, "CATALOG_STALE_DAYS", 30))
 
 
 def provider_freshness(states: list[ProviderState] | None = None) -> dict[str, ProviderFreshness]:
@@ -61,14 +81,20 @@ def provider_freshness(states: list[ProviderState] | None = None) -> dict[str, P
             continue
         observed = cur.finished_at or cur.started_at
         age = int((now - observed).total_seconds())
+        list_age = None
+        list_stale = False
         if cur.source == Source.CATALOG and cur.catalog_date:
             as_of = dt.datetime.combine(cur.catalog_date, dt.time(0, 0), tzinfo=dt.UTC)
+            # A months-old list is not made fresh by having been loaded a minute ago.
+            list_age = max(0, (now.date() - cur.catalog_date).days)
+            list_stale = list_age > catalog_stale_days()
         else:
             as_of = observed
-        stale = failing or age > stale_after_seconds()
+        stale = failing or age > stale_after_seconds() or list_stale
         out[slug] = ProviderFreshness(
             slug, adapter.NAME, "failing" if failing else "ok", cur.source, as_of, stale, age,
-            last.error if failing else "", last.started_at if last else None, cur.offer_count)
+            last.error if failing else "", last.started_at if last else None, cur.offer_count,
+            list_age_days=list_age, list_stale=list_stale)
     return out
 
 

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
@@ -20,6 +21,8 @@ from .forms import COLUMN_SORTS, SelectorForm
 from .models import Comparison, UserPreferences
 
 DEFAULT_TRAINING_HOURS = 10.0  # the product document's example, for the standalone selector
+# The API's sort names stay the product document's ("speed" is the quickest setup); pages say what each means.
+SORT_LABELS = (("cost", "Cost"), ("speed", "Quickest to start"), ("availability", "Availability"))
 
 
 def refresh_seconds() -> int:
@@ -113,7 +116,7 @@ def selector_context(request, form: SelectorForm, payload: dict, page_url: str, 
                         "url": f"{page_url}?{query_from(cleaned, order=nxt)}"})
     sorts = [{"key": k, "label": label, "current": (cleaned.get("sort") or "cost") == k and not order,
               "url": f"{page_url}?{query_from(cleaned, sort=k, order='')}"}
-             for k, label in (("cost", "Cost"), ("speed", "Speed"), ("availability", "Availability"))]
+             for k, label in SORT_LABELS]
     views = [{"key": k, "label": label, "current": (cleaned.get("view") or "auto") == k,
               "url": f"{page_url}?{query_from(cleaned, view=k)}"}
              for k, label in (("auto", "Auto"), ("table", "Table"), ("cards", "Cards"))]
@@ -130,6 +133,8 @@ def selector_context(request, form: SelectorForm, payload: dict, page_url: str, 
         "columns": columns, "sorts": sorts, "views": views, "view": cleaned.get("view") or "auto",
         "sort": cleaned.get("sort") or "cost", "order": order, "refresh_seconds": refresh_seconds(),
         "payload": payload, "query": query_from(cleaned),
+        "applied": bool(request.GET), "filters_summary": selectors.filters_summary(cleaned, mode=mode),
+        "updated_at": timezone.now(),
     }
 
 

@@ -21,7 +21,7 @@ PRECISION_CHOICES = [("bf16", "BF16"), ("fp16", "FP16"), ("fp32", "FP32")]
 
 # Column sorts of the table: presentation only (the engine's sorts are cost, speed, availability).
 COLUMN_SORTS = {
-    "provider": "Provider", "gpu": "GPU", "count": "GPUs", "memory": "Memory", "rate": "Hourly rate",
+    "provider": "Provider", "gpu": "GPU", "tier": "Tier", "count": "GPUs", "memory": "Memory", "rate": "Hourly rate",
     "hours": "Training hours", "total": "Total cost", "setup": "Setup time", "availability": "Availability",
     "region": "Region",
 }

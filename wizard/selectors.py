@@ -19,6 +19,10 @@ AVAILABILITY = {
     "low": ("🟠", "Low", "Very limited availability"),
     "unavailable": ("🔴", "Unavailable", "No instances currently available"),
 }
+# Availability the provider did not report (built-in lists, APIs without stock data) is shown as the
+# provider's typical level with these words, on every page.
+TYPICAL_WORDS = "typical, not live"
+TYPICAL_MEANING = "the provider's usual level; it did not report stock for this offer"
 _AVAILABILITY_RANK = {"high": 0, "medium": 1, "low": 2, "unavailable": 3}
 
 
@@ -149,6 +153,7 @@ def _column_key(name: str):
     keys = {
         "provider": lambda o: (o.get("provider_name") or o.get("provider") or "").lower(),
         "gpu": lambda o: (o.get("gpu_type") or "").lower(),
+        "tier": lambda o: (o.get("tier") or "").lower(),
         "count": lambda o: o.get("gpu_count") or 0,
         "memory": lambda o: o.get("gpu_memory_gb") or 0,
         "rate": lambda o: dec(o.get("hourly_rate")) or Decimal(0),
@@ -291,8 +296,54 @@ def _prices_list(result: dict | None) -> list[dict]:
     return list(prices)
 
 
+FRESHNESS_STATES = {
+    # state: (word shown at a glance, what it means)
+    "live": ("live", "prices from the provider's API"),
+    "list": ("list price", "the built-in price list, not a live quote"),
+    "stale": ("stale", "the prices shown may be out of date"),
+    "failed": ("failed", "the last price check failed"),
+    "none": ("no prices", "no prices yet"),
+}
+
+
 def freshness_rows(result: dict | None) -> list[dict]:
-    return [{**p, "age_words": age_words(p.get("age_seconds"))} for p in _prices_list(result)]
+    """Each provider's prices for the always-visible freshness panel: live / list / stale / failed,
+    with the list's date and age in words for built-in lists."""
+    rows = []
+    for p in _prices_list(result):
+        state = p.get("state") or _state_of(p)
+        word, meaning = FRESHNESS_STATES.get(state, (state, ""))
+        list_days = p.get("list_age_days")
+        rows.append({**p, "state": state, "state_word": word, "state_meaning": meaning,
+                     "age_words": age_words(p.get("age_seconds")),
+                     "list_age_words": days_words(list_days) if list_days is not None else ""})
+    return rows
+
+
+def _state_of(p: dict) -> str:
+    if p.get("status") == "failing":
+        return "failed"
+    if not p.get("source"):
+        return "none"
+    if p.get("stale"):
+        return "stale"
+    return "live" if p.get("source") == "live" else "list"
+
+
+def days_words(days: int) -> str:
+    """How old a dated list is, in words: "today", "5 days old", "3 weeks old", "2 months old"."""
+    d = int(days)
+    if d <= 0:
+        return "from today"
+    if d == 1:
+        return "1 day old"
+    if d < 14:
+        return f"{d} days old"
+    if d < 60:
+        return f"{round(d / 7)} weeks old"
+    if d < 730:
+        return f"{round(d / 30.4)} months old"
+    return f"{round(d / 365.25)} years old"
 
 
 def age_words(seconds) -> str:
@@ -306,6 +357,29 @@ def age_words(seconds) -> str:
     if s < 172800:
         return f"{round(s / 3600)} h ago"
     return f"{round(s / 86400)} days ago"
+
+
+def filters_summary(cleaned: dict, *, mode: str = "compare") -> str:
+    """The applied job and filters in a few words, for the folded filter panel on phones."""
+    parts = []
+    if mode == "compare":
+        if cleaned.get("training_hours"):
+            parts.append(f"{cleaned['training_hours']:g} h")
+        if cleaned.get("gpu_count"):
+            parts.append(f"{cleaned['gpu_count']} GPU{'s' if cleaned['gpu_count'] > 1 else ''}")
+        if cleaned.get("local_gpu_type"):
+            parts.append(f"local {cleaned['local_gpu_type']}")
+    if cleaned.get("gpu_type"):
+        parts.append(str(cleaned["gpu_type"]))
+    if cleaned.get("min_memory_gb"):
+        parts.append(f"≥ {cleaned['min_memory_gb']} GB")
+    if cleaned.get("providers"):
+        parts.append(", ".join(cleaned["providers"]))
+    if cleaned.get("continent"):
+        parts.append(str(cleaned["continent"]))
+    if cleaned.get("region"):
+        parts.append(str(cleaned["region"]))
+    return " · ".join(parts)
 
 
 # --- History ---------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def test_pages_have_no_inline_script_and_no_cdn(client, prices):
 
 def test_compare_shows_summary_cards_and_every_option(client, prices):
     body = client.get("/compare/").content.decode()
-    for title in ("Cheapest", "Fastest", "Recommended", "Savings vs local"):
+    for title in ("Cheapest", "Quickest to start", "Recommended", "Savings vs local"):
         assert title in body
     assert "Lambda" in body and "Together AI" in body and "RunPod" in body
     assert 'class="view-table-only"' in body and 'class="view-cards-only"' in body
@@ -126,14 +126,14 @@ def test_filters_excluding_everything_name_the_filter(client, prices):
 def test_failing_provider_is_named_with_its_last_error(client, prices):
     fail_provider("lambda", "lambda: 401 Unauthorized: set LAMBDA_API_KEY")
     body = client.get("/compare/").content.decode()
-    assert "Lambda failing" in body
+    assert '<li class="fresh-failed"' in body and "<strong>Lambda</strong> <span class=\"state\">failed</span>" in body
     assert "set LAMBDA_API_KEY" in body
 
 
 def test_freshness_says_live_or_catalog_and_age(client, db):
     seed_prices(source="catalog")
     body = client.get("/compare/").content.decode()
-    assert "built-in price list" in body and "checked" in body
+    assert "built-in price list" in body and '<span class="state">list price</span>' in body
 
 
 def test_invalid_filter_value_is_reported_not_500(client, prices):
@@ -153,3 +153,26 @@ def test_saving_a_comparison_keeps_it_in_history(owner_client, owner, prices):
 
     item = Comparison.objects.get(user=owner)
     assert item.kind == "comparison" and item.recommended and item.option_count > 0
+
+
+def test_an_old_price_list_shows_its_date_age_and_is_stale(client, db, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.pricing.test_catalog_freshness import _catalog_poll
+
+    settings.CATALOG_STALE_DAYS = 30
+    _catalog_poll("lambda", timezone.now().date() - dt.timedelta(days=72))
+    body = client.get("/compare/?providers=lambda&view=table").content.decode()
+    assert '<li class="fresh-stale"' in body and "<span class=\"state\">stale</span>" in body
+    assert "built-in price list of " in body and "2 months old" in body
+    assert body.count("list price, not live") >= 2  # the row and the card of the one option
+    assert "Last updated" in body
+
+
+def test_phone_filter_panel_and_nav_toggle_are_in_the_page(client, prices):
+    body = client.get("/compare/?training_hours=12").content.decode()
+    assert 'class="nav-toggle"' in body and 'aria-controls="main-nav"' in body
+    assert 'data-applied="true"' in body and "12 h" in body
+    assert 'data-applied="false"' in client.get("/compare/").content.decode()

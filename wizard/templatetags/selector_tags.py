@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html
 
-from wizard.selectors import AVAILABILITY, age_words, dec
+from wizard.selectors import AVAILABILITY, TYPICAL_MEANING, TYPICAL_WORDS, age_words, dec
 
 register = template.Library()
 
@@ -71,12 +71,16 @@ def abs_value(value):
 
 @register.simple_tag
 def availability(level: str, reported=True):
+    """The availability mark. One wording everywhere: a level the provider reported is the plain word
+    ("High"); one it did not report is its typical level, "High (typical, not live)"."""
     emoji, word, meaning = AVAILABILITY.get(level or "", ("⚪", "Unknown", "Availability not reported"))
-    title = meaning if reported is not False else f"{meaning} (not reported by the provider: assumed)"
+    typical = reported is False
+    title = f"{meaning}: {TYPICAL_MEANING}" if typical else meaning
     # The mark is a CSS shape (circle, diamond, triangle, cross) so it shows without an emoji font;
     # the product document's emoji rides along for screen readers and copy-paste, the word always shows.
     return format_html(
-        '<span class="avail avail-{}" title="{}"><span class="mark" data-emoji="{}" aria-hidden="true"></span>'
+        '<span class="avail avail-{}{}" title="{}"><span class="mark" data-emoji="{}" aria-hidden="true"></span>'
         '<span class="visually-hidden">{} </span>{}{}</span>',
-        level or "unknown", title, emoji, emoji, word, "" if reported is not False else "*",
+        level or "unknown", " avail-typical" if typical else "", title, emoji, emoji, word,
+        format_html(' <span class="typical">({})</span>', TYPICAL_WORDS) if typical else "",
     )

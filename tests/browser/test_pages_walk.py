@@ -1,0 +1,137 @@
+"""Issue #13 in a real browser (Debian's Chromium), at a desktop (1366x900) and a phone (390x844)
+width: what a new user sees when deciding. Screenshots go to test-artifacts/screenshots/walk-*."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.wizard.prices import seed_prices
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+SIZES = {"desktop": DESKTOP, "phone": PHONE}
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def shot(page, name: str, *, full_page: bool = True) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"walk-{name}.png"), full_page=full_page)
+
+
+def wait_until(page, expression: str, timeout_ms: int = 10_000) -> None:
+    """Poll ``expression`` (page.wait_for_function evaluates strings, which the CSP forbids)."""
+    for _ in range(timeout_ms // 100):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for {expression}")
+
+
+def page_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_phone_menu_toggle_folds_the_navigation(live_server, page_factory):
+    page = page_factory(**PHONE)
+    page.goto(f"{live_server.url}/compare/")
+    toggle = page.get_by_role("button", name="Menu")
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    assert not page.get_by_role("link", name="Cost tips").is_visible()
+    header = page.locator(".site-header").bounding_box()
+    assert header["height"] < 70, header  # one line, not 2-4
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert page.get_by_role("link", name="Cost tips").is_visible()
+    shot(page, "phone-menu-open", full_page=False)
+    page.keyboard.press("Escape")
+    assert not page.get_by_role("link", name="Cost tips").is_visible()
+
+
+def test_desktop_shows_the_navigation_without_a_toggle(live_server, page_factory):
+    page = page_factory(**DESKTOP)
+    page.goto(f"{live_server.url}/compare/")
+    assert not page.get_by_role("button", name="Menu").is_visible()
+    assert page.get_by_role("link", name="Cost tips").is_visible()
+
+
+def test_phone_table_view_scrolls_only_the_table(live_server, page_factory, settings):
+    settings.SELECTOR_REFRESH_SECONDS = 600
+    seed_prices()
+    page = page_factory(**PHONE)
+    page.goto(f"{live_server.url}/compare/?training_hours=10&view=table")
+    page.wait_for_selector("table.results")
+    assert page_width(page) <= 390
+    assert page.evaluate("window.innerWidth") == 390  # the phone did not zoom out to fit a wide page
+    wrap = page.locator(".table-wrap")
+    assert wrap.evaluate("e => e.scrollWidth > e.clientWidth")  # the table itself scrolls
+    shot(page, "phone-table", full_page=False)
+
+
+def test_phone_filters_fold_once_applied(live_server, page_factory, settings):
+    settings.SELECTOR_REFRESH_SECONDS = 600
+    seed_prices()
+    page = page_factory(**PHONE)
+    page.goto(f"{live_server.url}/compare/")
+    panel = page.locator("details.filters-panel")
+    assert panel.evaluate("d => d.open")  # nothing applied yet: the form is open
+    page.get_by_label("Training hours").fill("12")
+    page.get_by_role("button", name="Apply").click()
+    wait_until(page, "!document.querySelector('details.filters-panel').open")
+    first = page.locator(".summary .card").first.bounding_box()
+    assert first["y"] < 844, first  # the first result is on screen
+    assert "12 h" in page.locator("#filters-applied").inner_text()
+    # a page opened with the filters in its URL starts folded on a phone...
+    page.goto(f"{live_server.url}/compare/?training_hours=12&min_memory_gb=24")
+    assert not panel.evaluate("d => d.open")
+    assert page.locator(".summary").bounding_box()["y"] < 600
+    shot(page, "phone-filters-folded", full_page=False)
+    # ...and open on a desktop
+    desk = page_factory(**DESKTOP)
+    desk.goto(f"{live_server.url}/compare/?training_hours=12&min_memory_gb=24")
+    assert desk.locator("details.filters-panel").evaluate("d => d.open")
+
+
+def test_price_chart_text_is_readable_on_a_phone(live_server, page_factory):
+    seed_prices()
+    page = page_factory(**PHONE)
+    page.goto(f"{live_server.url}/prices/h100-sxm/")
+    page.wait_for_selector("#chart svg text")
+    heights = page.locator("#chart svg text").evaluate_all(
+        "els => els.filter(e => e.textContent.trim()).map(e => e.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 10, heights  # was about 4 px
+    assert page_width(page) <= 390  # the chart scrolls in its box, not the page
+    shot(page, "phone-chart", full_page=False)
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_refresh_with_cards_open_keeps_scroll_and_focus(live_server, page_factory, settings, size):
+    settings.SELECTOR_REFRESH_SECONDS = 2
+    seed_prices()
+    page = page_factory(**SIZES[size])
+    page.goto(f"{live_server.url}/compare/?training_hours=10&view=cards")
+    page.wait_for_selector(".option-card")
+    summaries = page.locator(".option-card details summary")
+    for i in range(3):
+        summaries.nth(i).click()
+    summaries.nth(2).scroll_into_view_if_needed()
+    page.mouse.wheel(0, 150)
+    summaries.nth(2).focus()
+    before = page.evaluate("window.scrollY")
+    key = page.evaluate("document.activeElement.getAttribute('data-focus-key')")
+    assert key and key.startswith("proscons:")
+    page.evaluate("window.__noReload = true; window.__swaps = 0;"
+                  "document.addEventListener('htmx:afterSettle', () => window.__swaps++)")
+    wait_until(page, "window.__swaps >= 1", 15_000)
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.__noReload") is True
+    assert abs(page.evaluate("window.scrollY") - before) <= 2
+    assert page.evaluate("document.activeElement.getAttribute('data-focus-key')") == key
+    assert page.locator(".option-card details[open]").count() == 3
+    shot(page, f"{size}-refresh-cards-open", full_page=False)

@@ -121,8 +121,9 @@ def test_refresh_with_cards_open_keeps_scroll_and_focus(live_server, page_factor
     for i in range(3):
         summaries.nth(i).click()
     summaries.nth(2).scroll_into_view_if_needed()
-    page.mouse.wheel(0, 150)
-    summaries.nth(2).focus()
+    page.evaluate("window.scrollBy(0, 150)")
+    summaries.nth(2).evaluate("e => e.focus({preventScroll: true})")
+    page.wait_for_timeout(300)
     before = page.evaluate("window.scrollY")
     key = page.evaluate("document.activeElement.getAttribute('data-focus-key')")
     assert key and key.startswith("proscons:")

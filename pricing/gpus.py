@@ -36,6 +36,14 @@ class GpuSpec:
     # bridges), "infinity-fabric" (AMD xGMI) or "pcie". Drives the estimator's multi-GPU efficiency.
     # Sources: the same datasheets (SXM/OAM form factors, NVLink bridge support).
     interconnect: str = "pcie"
+    # Peak memory bandwidth, GB/s (datasheet figure). What limits small models, small batches,
+    # the element-wise kernels of every step and QLoRA's per-step dequantisation.
+    memory_bandwidth_gbps: float = 0.0
+    # GPU-to-GPU bandwidth inside one server, GB/s per direction per GPU: NVLink/xGMI total / 2,
+    # PCIe 3.0/4.0/5.0 x16 = 16/32/64. GeForce cards have peer-to-peer disabled over PCIe, so
+    # transfers are staged through host memory: counted at half the PCIe figure.
+    interconnect_gbps: float = 16.0
+    bandwidth_source: str = ""
 
     @property
     def peak_tflops(self) -> float:
@@ -49,66 +57,88 @@ GPUS: tuple[GpuSpec, ...] = (
         families=("3090",),
         aliases=("NVIDIA GeForce RTX 3090", "GeForce RTX 3090", "RTX3090", "3090"),
         source="NVIDIA Ampere GA102 whitepaper (dense FP16/BF16 tensor, FP32 accumulate)",
+        memory_bandwidth_gbps=936, interconnect_gbps=16,
+        bandwidth_source="GA102 whitepaper: 936 GB/s GDDR6X; PCIe 4.0 x16, no P2P on GeForce (host-staged, half of 32 GB/s)",
     ),
     GpuSpec(
         "rtx-4090", "RTX 4090", "NVIDIA", 24, 450, 165.2, 165.2, 82.6, "consumer",
         families=("4090",),
         aliases=("NVIDIA GeForce RTX 4090", "GeForce RTX 4090", "RTX4090", "4090"),
         source="NVIDIA Ada Lovelace architecture whitepaper (dense, FP32 accumulate)",
+        memory_bandwidth_gbps=1008, interconnect_gbps=16,
+        bandwidth_source="Ada Lovelace whitepaper: 1008 GB/s GDDR6X; PCIe 4.0 x16, no P2P on GeForce (host-staged)",
     ),
     GpuSpec(
         "rtx-5090", "RTX 5090", "NVIDIA", 32, 575, 209.5, 209.5, 104.8, "consumer",
         families=("5090",),
         aliases=("NVIDIA GeForce RTX 5090", "GeForce RTX 5090", "RTX5090", "5090"),
         source="NVIDIA RTX Blackwell GPU architecture whitepaper (dense, FP32 accumulate)",
+        memory_bandwidth_gbps=1792, interconnect_gbps=32,
+        bandwidth_source="RTX Blackwell whitepaper: 1792 GB/s GDDR7; PCIe 5.0 x16, no P2P on GeForce (host-staged)",
     ),
     GpuSpec(
         "rtx-a6000", "RTX A6000", "NVIDIA", 48, 300, 154.8, 154.8, 38.7, "workstation",
         families=("a6000",),
         aliases=("NVIDIA RTX A6000", "A6000", "RTX A6000"),
         source="NVIDIA RTX A6000 datasheet (309.7 sparse -> 154.8 dense)",
+        memory_bandwidth_gbps=768, interconnect_gbps=32,
+        bandwidth_source="RTX A6000 datasheet: 768 GB/s GDDR6; PCIe 4.0 x16 (optional 2-way NVLink bridge not assumed)",
     ),
     GpuSpec(
         "rtx-6000-ada", "RTX 6000 Ada", "NVIDIA", 48, 300, 364.2, 364.2, 91.1, "workstation",
         families=("6000 ada",),
         aliases=("NVIDIA RTX 6000 Ada Generation", "RTX 6000 Ada Generation", "RTX 6000 Ada"),
         source="NVIDIA RTX 6000 Ada datasheet (728.5 sparse -> 364.2 dense)",
+        memory_bandwidth_gbps=960, interconnect_gbps=32,
+        bandwidth_source="RTX 6000 Ada datasheet: 960 GB/s GDDR6; PCIe 4.0 x16, no NVLink",
     ),
     GpuSpec(
         "a10", "A10", "NVIDIA", 24, 150, 125.0, 125.0, 31.2, "datacenter",
         families=("a10",),
         aliases=("NVIDIA A10", "A10 24GB", "A10 24GB PCIe", "A10 PCIe", "A10G"),
         source="NVIDIA A10 datasheet",
+        memory_bandwidth_gbps=600, interconnect_gbps=32,
+        bandwidth_source="A10 datasheet: 600 GB/s GDDR6; PCIe 4.0 x16",
     ),
     GpuSpec(
         "a40", "A40", "NVIDIA", 48, 300, 149.7, 149.7, 37.4, "datacenter",
         families=("a40",),
         aliases=("NVIDIA A40", "A40 48GB"),
         source="NVIDIA A40 datasheet (299.4 sparse -> 149.7 dense)",
+        memory_bandwidth_gbps=696, interconnect_gbps=32,
+        bandwidth_source="A40 datasheet: 696 GB/s GDDR6; PCIe 4.0 x16 (NVLink bridge optional, not assumed)",
     ),
     GpuSpec(
         "l4", "L4", "NVIDIA", 24, 72, 121.0, 121.0, 30.3, "datacenter",
         families=("l4",),
         aliases=("NVIDIA L4", "L4 24GB"),
         source="NVIDIA L4 datasheet (242 sparse -> 121 dense)",
+        memory_bandwidth_gbps=300, interconnect_gbps=32,
+        bandwidth_source="L4 datasheet: 300 GB/s GDDR6; PCIe 4.0 x16",
     ),
     GpuSpec(
         "t4", "T4", "NVIDIA", 16, 70, None, 65.0, 8.1, "datacenter",
         families=("t4",),
         aliases=("NVIDIA T4", "Tesla T4", "T4 16GB"),
         source="NVIDIA T4 datasheet (FP16 tensor 65 TFLOPS; no BF16)",
+        memory_bandwidth_gbps=320, interconnect_gbps=16,
+        bandwidth_source="T4 datasheet: 320 GB/s GDDR6; PCIe 3.0 x16",
     ),
     GpuSpec(
         "l40s", "L40S", "NVIDIA", 48, 350, 362.0, 362.0, 91.6, "datacenter",
         families=("l40s",),
         aliases=("NVIDIA L40S", "L40S 48GB"),
         source="NVIDIA L40S datasheet (733 sparse -> 362 dense)",
+        memory_bandwidth_gbps=864, interconnect_gbps=32,
+        bandwidth_source="L40S datasheet: 864 GB/s GDDR6; PCIe 4.0 x16, no NVLink",
     ),
     GpuSpec(
         "l40", "L40", "NVIDIA", 48, 300, 181.0, 181.0, 90.5, "datacenter",
         families=("l40",),
         aliases=("NVIDIA L40", "L40 48GB"),
         source="NVIDIA L40 datasheet (362 sparse -> 181 dense)",
+        memory_bandwidth_gbps=864, interconnect_gbps=32,
+        bandwidth_source="L40 datasheet: 864 GB/s GDDR6; PCIe 4.0 x16, no NVLink",
     ),
     GpuSpec(
         "v100-16gb", "V100 16GB", "NVIDIA", 16, 300, None, 125.0, 15.7, "datacenter",
@@ -119,6 +149,8 @@ GPUS: tuple[GpuSpec, ...] = (
         ),
         interconnect="nvlink",
         source="NVIDIA V100 datasheet (SXM2: 125 TFLOPS FP16 tensor, 300 W; no BF16)",
+        memory_bandwidth_gbps=900, interconnect_gbps=150,
+        bandwidth_source="V100 datasheet (SXM2): 900 GB/s HBM2; NVLink 300 GB/s total",
     ),
     GpuSpec(
         "v100-32gb", "V100 32GB", "NVIDIA", 32, 300, None, 125.0, 15.7, "datacenter",
@@ -126,6 +158,8 @@ GPUS: tuple[GpuSpec, ...] = (
         aliases=("Tesla V100-SXM2-32GB", "V100 32GB", "V100 SXM2 32GB", "Tesla V100 (32 GB)"),
         interconnect="nvlink",
         source="NVIDIA V100 datasheet (SXM2 32 GB)",
+        memory_bandwidth_gbps=900, interconnect_gbps=150,
+        bandwidth_source="V100 datasheet (SXM2): 900 GB/s HBM2; NVLink 300 GB/s total",
     ),
     GpuSpec(
         "a100-40gb", "A100 40GB", "NVIDIA", 40, 400, 312.0, 312.0, 19.5, "datacenter",
@@ -137,12 +171,16 @@ GPUS: tuple[GpuSpec, ...] = (
         ),
         interconnect="nvlink",
         source="NVIDIA A100 datasheet (SXM4 400 W; PCIe 250 W)",
+        memory_bandwidth_gbps=1555, interconnect_gbps=300,
+        bandwidth_source="A100 datasheet: 40 GB HBM2 1,555 GB/s; NVLink 600 GB/s total (SXM4)",
     ),
     GpuSpec(
         "a100-80gb-pcie", "A100 80GB PCIe", "NVIDIA", 80, 300, 312.0, 312.0, 19.5, "datacenter",
         families=("a100", "a100 80gb"),
         aliases=("NVIDIA A100 80GB PCIe", "A100 PCIe", "A100 80GB PCIe", "A100 PCIE 80GB", "A100 PCIe 80GB"),
         source="NVIDIA A100 80GB PCIe product brief (300 W)",
+        memory_bandwidth_gbps=1935, interconnect_gbps=32,
+        bandwidth_source="A100 80GB PCIe product brief: 1,935 GB/s HBM2e; PCIe 4.0 x16",
     ),
     GpuSpec(
         "a100-80gb-sxm", "A100 80GB SXM", "NVIDIA", 80, 400, 312.0, 312.0, 19.5, "datacenter",
@@ -153,12 +191,16 @@ GPUS: tuple[GpuSpec, ...] = (
         ),
         interconnect="nvlink",
         source="NVIDIA A100 datasheet (SXM4 80 GB, 400 W)",
+        memory_bandwidth_gbps=2039, interconnect_gbps=300,
+        bandwidth_source="A100 datasheet: 80 GB HBM2e SXM 2,039 GB/s; NVLink 600 GB/s total",
     ),
     GpuSpec(
         "h100-pcie", "H100 PCIe", "NVIDIA", 80, 350, 756.0, 756.0, 51.2, "datacenter",
         families=("h100",),
         aliases=("NVIDIA H100 PCIe", "H100 PCIe", "H100 PCIE", "H100 80GB PCIe", "H100 (80 GB PCIe)"),
         source="NVIDIA H100 PCIe product brief PB-11133-001 (350 W)",
+        memory_bandwidth_gbps=2000, interconnect_gbps=64,
+        bandwidth_source="H100 PCIe product brief PB-11133: 2.0 TB/s HBM2e; PCIe 5.0 x16",
     ),
     GpuSpec(
         "h100-sxm", "H100 SXM", "NVIDIA", 80, 700, 989.4, 989.4, 66.9, "datacenter",
@@ -169,6 +211,8 @@ GPUS: tuple[GpuSpec, ...] = (
         ),
         interconnect="nvlink",
         source="NVIDIA H100 Tensor Core GPU datasheet (SXM5, 700 W)",
+        memory_bandwidth_gbps=3350, interconnect_gbps=450,
+        bandwidth_source="H100 datasheet (SXM5): 3.35 TB/s HBM3; NVLink 900 GB/s total",
     ),
     GpuSpec(
         "h100-nvl", "H100 NVL", "NVIDIA", 94, 400, 835.0, 835.0, 60.0, "datacenter",
@@ -176,6 +220,8 @@ GPUS: tuple[GpuSpec, ...] = (
         aliases=("NVIDIA H100 NVL", "H100 NVL", "H100 94GB NVL"),
         interconnect="nvlink",
         source="NVIDIA H100 NVL datasheet (350-400 W)",
+        memory_bandwidth_gbps=3900, interconnect_gbps=300,
+        bandwidth_source="H100 NVL datasheet: 3.9 TB/s HBM3; NVLink bridge 600 GB/s total",
     ),
     GpuSpec(
         "gh200", "GH200", "NVIDIA", 96, 900, 989.4, 989.4, 66.9, "datacenter",
@@ -183,6 +229,8 @@ GPUS: tuple[GpuSpec, ...] = (
         aliases=("NVIDIA GH200", "GH200 96GB", "GH200 (96 GB)", "GH200 480GB"),
         interconnect="nvlink",
         source="NVIDIA GH200 Grace Hopper datasheet (module power up to 900 W incl. CPU)",
+        memory_bandwidth_gbps=4000, interconnect_gbps=450,
+        bandwidth_source="GH200 datasheet: 96 GB HBM3 4 TB/s; NVLink 900 GB/s total",
     ),
     GpuSpec(
         "h200", "H200 SXM", "NVIDIA", 141, 700, 989.4, 989.4, 66.9, "datacenter",
@@ -193,6 +241,8 @@ GPUS: tuple[GpuSpec, ...] = (
         ),
         interconnect="nvlink",
         source="NVIDIA H200 datasheet (SXM, 700 W)",
+        memory_bandwidth_gbps=4800, interconnect_gbps=450,
+        bandwidth_source="H200 datasheet (SXM): 4.8 TB/s HBM3e; NVLink 900 GB/s total",
     ),
     GpuSpec(
         "h200-nvl", "H200 NVL", "NVIDIA", 141, 600, 835.0, 835.0, 60.0, "datacenter",
@@ -200,6 +250,8 @@ GPUS: tuple[GpuSpec, ...] = (
         aliases=("NVIDIA H200 NVL", "H200 NVL", "H200 NVL 143GB"),
         interconnect="nvlink",
         source="NVIDIA H200 datasheet (NVL, up to 600 W; BF16 figure uncertain)",
+        memory_bandwidth_gbps=4800, interconnect_gbps=450,
+        bandwidth_source="H200 datasheet (NVL): 4.8 TB/s HBM3e; 2- or 4-way NVLink bridge 900 GB/s",
     ),
     GpuSpec(
         "b200", "B200", "NVIDIA", 180, 1000, 2250.0, 2250.0, 80.0, "datacenter",
@@ -207,6 +259,8 @@ GPUS: tuple[GpuSpec, ...] = (
         aliases=("NVIDIA B200", "B200", "B200 180GB", "B200 180GB SXM", "b200 180gb sxm", "B200 192GB"),
         interconnect="nvlink",
         source="NVIDIA DGX B200 / HGX B200 datasheet (4.5 PFLOPS sparse FP16 per GPU -> 2.25 dense)",
+        memory_bandwidth_gbps=8000, interconnect_gbps=900,
+        bandwidth_source="HGX B200 datasheet: 8 TB/s HBM3e per GPU; NVLink 5 1.8 TB/s total",
     ),
     GpuSpec(
         "mi300x", "MI300X", "AMD", 192, 750, 1307.4, 1307.4, 163.4, "datacenter",
@@ -214,6 +268,8 @@ GPUS: tuple[GpuSpec, ...] = (
         aliases=("AMD Instinct MI300X OAM", "AMD Instinct MI300X", "MI300X", "MI300X OAM"),
         interconnect="infinity-fabric",
         source="AMD Instinct MI300X datasheet (dense BF16 1307.4 TFLOPS, 750 W)",
+        memory_bandwidth_gbps=5300, interconnect_gbps=448,
+        bandwidth_source="AMD Instinct MI300X datasheet: 5.3 TB/s HBM3; Infinity Fabric 896 GB/s aggregate peer",
     ),
 )
 

@@ -18,17 +18,14 @@ from selector.estimator import (
     dataset_tokens_from_examples,
     estimate_training,
     training_flops,
+    workload_defaults,
 )
-
-_WORKLOAD_DEFAULTS = {
-    "method": "lora", "precision": "bf16", "epochs": 1.0, "seq_len": 2048, "micro_batch_size": 4,
-    "gradient_checkpointing": True, "lora_rank": 16, "measured_gpu_count": 1,
-}
 
 
 def workload_from_validated(data: dict) -> Workload:
-    """A ``Workload`` from the WorkloadSerializer's validated data (defaults filled in here too,
-    so callers that build the dict by hand get the same defaults as the API)."""
+    """A ``Workload`` from the WorkloadSerializer's validated data. Defaults (per method) come from
+    ``selector.estimator.workload_defaults``, the one home of them, so callers that build the dict
+    by hand get the same defaults as the API, the wizard and compare-costs."""
     tokens = data.get("dataset_tokens")
     if tokens is None:
         tokens = dataset_tokens_from_examples(data["dataset_examples"], data["avg_tokens_per_example"])
@@ -36,7 +33,8 @@ def workload_from_validated(data: dict) -> Workload:
     if measured_gpu and measured_gpu not in GPUS_BY_SLUG:
         gpu = resolve_single_gpu(measured_gpu)
         measured_gpu = gpu.slug if gpu else measured_gpu
-    values = {k: default if data.get(k) is None else data[k] for k, default in _WORKLOAD_DEFAULTS.items()}
+    defaults = workload_defaults(data.get("method") or "lora")
+    values = {k: default if data.get(k) is None else data[k] for k, default in defaults.items()}
     return Workload(
         model_params_b=float(data["model_params_b"]),
         dataset_tokens=float(tokens),
@@ -62,11 +60,21 @@ def _estimate_dict(e: GpuEstimate) -> dict:
         "training_hours": _sig(e.training_hours),
         "training_hours_low": _sig(e.training_hours_low),
         "training_hours_high": _sig(e.training_hours_high),
+        "compute_hours": _sig(e.compute_hours),
+        "overhead_hours": _sig(e.overhead_hours),
+        "overhead": e.overhead.as_dict() if e.overhead else None,
+        "gradient_checkpointing": e.gradient_checkpointing,
         "tokens_per_second": _sig(e.tokens_per_second),
         "memory_gb_per_gpu": e.memory.as_dict(),
         "memory_gb_available": e.memory_gb_available,
         "fits": e.fits,
         "min_gpus_to_fit": e.min_gpus_to_fit,
+        "scaling": [
+            {"gpu_count": o.gpu_count, "training_hours": _sig(o.training_hours),
+             "training_hours_low": _sig(o.training_hours_low), "training_hours_high": _sig(o.training_hours_high),
+             "tokens_per_second": _sig(o.tokens_per_second), "gpu_hours": _sig(o.gpu_hours)}
+            for o in e.scaling
+        ],
         "reason": e.reason,
         "assumptions": e.assumptions,
     }

@@ -1,9 +1,15 @@
 """Training-time and memory estimator for transformer training jobs (pure Python, no Django).
 
 Given a workload (model size, method, precision, dataset, batch shape) and a GPU model and count,
-estimate the training FLOPs, the wall-clock hours with a low-high band, the memory each GPU needs
-(each part shown) and the smallest GPU count the job fits on. The formulas, their sources and the
-check against published training runs are in ``docs/estimator.md``; keep the two in step.
+estimate the training FLOPs, the throughput and wall-clock hours with a low-high band, the fixed
+costs around the training loop (download, load, checkpoint saves, evaluation), the memory each GPU
+needs (each part shown) and the smallest GPU count the job fits on.
+
+The throughput model knows what limits a GPU: dense tensor peak per precision, memory bandwidth
+(small models, small batches, element-wise kernels, QLoRA dequantisation), per-step overheads and
+the GPU-to-GPU link (NVLink vs PCIe, inside and across servers). Its few free constants are fitted
+to the published measurements in ``selector/data/throughput_measurements.csv`` by
+``bench/fit_throughput.py``; ``docs/estimator.md`` explains the model, the fit and its errors.
 
 Conventions: FLOPs are hardware FLOPs actually executed (recomputation included); memory is in GiB
 (the "80 GB" of an A100 80GB is 80 GiB), compared with ``GpuSpec.memory_gb``.
@@ -12,101 +18,86 @@ Conventions: FLOPs are hardware FLOPs actually executed (recomputation included)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pricing.gpus import GPUS_BY_SLUG, GpuSpec
 
 METHODS = ("pretrain", "full", "lora", "qlora")
 PRECISIONS = ("bf16", "fp16", "fp32")
+CHECKPOINTING = (True, False, "auto")
 
 GIB = 1024**3
 
-# Sustained utilisation of the peak dense tensor throughput (hardware FLOPs, recomputation
-# counted) for a full-parameter 16-bit run on one GPU: (low, typical, high).
-# Datacenter: PaLM reports 46.2% MFU (Chowdhery et al. 2022, Table 3); Megatron-LM 52% of A100 peak
-# at scale (Narayanan et al. 2021); LLaMA 65B ran at 380 tokens/s/GPU on A100 = ~47% (Touvron et
-# al. 2023, sec. 2.4); Llama 3 405B 38-43% BF16 MFU on H100 (Llama 3 Herd paper, Table 4).
-# Workstation and consumer cards: lower (GDDR memory bandwidth, small batches that fit in 24-48 GB,
-# no NVLink); an engineering assumption, not a sourced figure.
-UTILISATION: dict[str, tuple[float, float, float]] = {
-    "datacenter": (0.30, 0.42, 0.55),
-    "workstation": (0.25, 0.35, 0.45),
-    "consumer": (0.20, 0.30, 0.40),
+# --- Defaults: the one home the API, the wizard and compare-costs read (through selector.estimates).
+# Per method, what the common recipes use: fine-tunes run 2048-token sequences at micro-batch 2
+# (torchtune's Llama configs: batch_size 2; Unsloth's benchmarks: batch 2 x 4 accumulation; Qwen's
+# scripts: 2; Answer.AI's fsdp_qlora benchmarks go to 4-10) and LoRA rank 8-64 (PEFT examples 16);
+# pretraining recipes (llm-foundry, torchtitan) fill memory with larger micro-batches (6-40 at 2k).
+# Gradient checkpointing is "auto": off when the job fits without it, on when that makes it fit.
+METHOD_DEFAULTS: dict[str, dict] = {
+    "pretrain": {"seq_len": 2048, "micro_batch_size": 8},
+    "full": {"seq_len": 2048, "micro_batch_size": 2},
+    "lora": {"seq_len": 2048, "micro_batch_size": 2},
+    "qlora": {"seq_len": 2048, "micro_batch_size": 2},
+}
+WORKLOAD_DEFAULTS: dict = {
+    "method": "lora", "precision": "bf16", "epochs": 1.0, "gradient_checkpointing": "auto",
+    "lora_rank": 16, "measured_gpu_count": 1, "save_every_hours": 1.0, "eval_tokens": 0.0, "eval_passes": 0,
 }
 
-# Throughput relative to a full fine-tune at the same FLOPs count. LoRA: the paper measures a 25%
-# speed-up on GPT-3 175B against the 50% its FLOPs saving would give (Hu et al. 2021, sec. 4.2),
-# i.e. 1.25 / 1.5 = 0.83 of the full-fine-tune utilisation. QLoRA: the 4-bit base is dequantised
-# to 16 bits for every matmul, forward and backward (Dettmers et al. 2023, sec. 3); 0.6 is an
-# engineering assumption (commonly reported 30-40% slower than 16-bit LoRA), UNCERTAIN.
-METHOD_EFFICIENCY = {"pretrain": 1.0, "full": 1.0, "lora": 0.83, "qlora": 0.6}
+
+def workload_defaults(method: str) -> dict:
+    """Every default for a workload of ``method`` (its seq_len and micro_batch_size included)."""
+    return {**WORKLOAD_DEFAULTS, **METHOD_DEFAULTS.get(method, METHOD_DEFAULTS["lora"]), "method": method}
 
 
-def multi_gpu_efficiency(gpu_count: int, interconnect: str) -> float:
-    """Fraction of linear scaling kept by data-parallel (ZeRO/FSDP) training on ``gpu_count`` GPUs.
+# --- Fitted constants (bench/fit_throughput.py over the non-holdout rows of the data file). -------
+# Keep in step with docs/estimator.md ("How the constants were fitted"); rerun the script after
+# changing the model or the data and paste its output here.
+FIT = {
+    # Best sustained fraction of the dense tensor peak reached by the matmuls of a large, fully
+    # compute-bound step (before the roofline, element-wise, overhead and communication terms).
+    "matmul_efficiency": 0.724,
+    # Bytes moved per token per layer by element-wise kernels (norms, activations, residuals,
+    # softmax, dropout, casts), in units of d_model x 2 bytes, per pass (forward, backward, recompute).
+    "elementwise_bytes": 55.3,
+    # Effective bytes per parameter QLoRA moves per pass to dequantise its 4-bit base to 16 bits.
+    "dequant_bytes": 26.9,
+    # Fixed time per layer per micro-batch (kernel launches, Python, framework), seconds.
+    "layer_overhead_s": 3.83e-07,
+    # Extra fixed time per layer per micro-batch of LoRA adapters (14 small matmuls per layer and pass).
+    "adapter_overhead_s": 0.0044,
+    # Transfer time per byte relative to the link's nominal bandwidth (1: the datasheet figure).
+    "exposed_communication": 0.949,
+}
+# Band around a default estimate, as published / estimated throughput: the 9th and 91st percentile
+# of that ratio over the fit rows, rounded outwards, so ~80% of published values fall inside it
+# (docs/estimator.md gives the coverage on every split). Hours use the inverse factors.
+BAND = (0.69, 1.30)
 
-    One server (<= 8 GPUs) with NVLink/Infinity Fabric keeps ~95%, with PCIe ~80%; across servers
-    ~90% / ~70%. Megatron-LM reports near-linear weak scaling to thousands of A100s with a fast
-    fabric (Narayanan et al. 2021); the PCIe figures are an assumption (gradient all-reduce and
-    ZeRO-3 parameter gathers go through the host at 32-64 GB/s instead of 600-900 GB/s).
-    """
-    if gpu_count <= 1:
-        return 1.0
-    fast = interconnect != "pcie"
-    if gpu_count <= 8:
-        return 0.95 if fast else 0.80
-    return 0.90 if fast else 0.70
-
-
-# Bytes per parameter for the model states.
-_WEIGHT_BYTES = {"bf16": 2, "fp16": 2, "fp32": 4}
-# NF4 4-bit weights plus double-quantised constants: 4 + 0.127 bits per parameter
-# (Dettmers et al. 2023, sec. 3 "Double Quantization").
-QLORA_WEIGHT_BYTES = (4 + 0.127) / 8
-# AdamW: two moments, plus an fp32 master copy under mixed precision: 12 bytes per trainable
-# parameter (ZeRO, Rajbhandari et al. 2020, sec. 3.1: "K = 12"); pure fp32: 8.
-_ADAM_MIXED_BYTES = 12
-_ADAM_FP32_BYTES = 8
-# LoRA adapters are kept in fp32 (PEFT's default under autocast): weight 4 + grad 4 + Adam 8.
-_ADAPTER_BYTES = 4
-
-# Activations stored per transformer layer, per token, in units of hidden size, for 16-bit training
-# without attention scores materialised (FlashAttention/SDPA): 34 (Korthikanti et al. 2022,
-# "Reducing Activation Recomputation in Large Transformer Models", eq. 1 without the 5as/h term).
-# With full activation checkpointing only each layer's 16-bit input (2 bytes x hidden) is kept,
-# plus one layer's full activations while it is recomputed.
-_ACT_BYTES_PER_HIDDEN = 34
-_CKPT_BYTES_PER_HIDDEN = 2
-# Logits and their gradient in fp32 for a 32k vocabulary (Llama 2); larger vocabularies need more.
-VOCAB_SIZE = 32_000
-# CUDA context, cuBLAS/NCCL workspaces (~1 GiB) plus allocator fragmentation (~10% of the rest).
-_OVERHEAD_FIXED_GIB = 1.0
-_OVERHEAD_FRACTION = 0.10
-# Sharded training gathers whole layers before using them; FSDP prefetches the next one: two
-# layers of 16-bit weights live unsharded at any time.
-_GATHERED_LAYERS = 2
-# Largest GPU count searched for min_gpus_to_fit.
-MAX_GPUS = 4096
-
-SHARDING_ASSUMPTION = (
-    "On more than one GPU the model states (weights, gradients, optimizer) are sharded evenly "
-    "across all GPUs (ZeRO-3 / FSDP FULL_SHARD); activations are per GPU (data parallel, no "
-    "tensor or pipeline parallelism), and two gathered layers are added to the overhead."
-)
+# GPU-to-GPU bandwidth across servers, GB/s per GPU and direction: 200 Gbit/s per GPU (the 1600
+# Gbps RoCE per 8-GPU node of llm-foundry's tables; 400G-per-GPU H100 clusters are faster).
+INTER_NODE_GBPS = 25.0
+GPUS_PER_NODE = 8
 
 
 @dataclass(frozen=True)
 class Workload:
-    """One training job. ``dataset_tokens`` is one epoch; every field but the first two has a default."""
+    """One training job. ``dataset_tokens`` is one epoch; every field but the first two has a default.
+
+    ``seq_len`` and ``micro_batch_size`` default per method (METHOD_DEFAULTS) when left as None.
+    ``gradient_checkpointing``: True, False or "auto" (off when the job fits without it on the GPU
+    and count estimated, on when that makes it fit).
+    """
 
     model_params_b: float
     dataset_tokens: float
     method: str = "lora"
     precision: str = "bf16"
     epochs: float = 1.0
-    seq_len: int = 2048
-    micro_batch_size: int = 4
-    gradient_checkpointing: bool = True
+    seq_len: int | None = None
+    micro_batch_size: int | None = None
+    gradient_checkpointing: bool | str = "auto"
     lora_rank: int = 16
     # Calibration: a measured throughput (tokens/s over all measured GPUs) or the hours a past run
     # of this same workload took, on measured_gpu_count GPUs of measured_gpu_type (a catalog slug).
@@ -114,12 +105,25 @@ class Workload:
     measured_hours: float | None = None
     measured_gpu_type: str | None = None
     measured_gpu_count: int = 1
+    # Fixed costs: a checkpoint every save_every_hours of training (0: only the final one) and
+    # eval_passes evaluations over eval_tokens tokens each.
+    save_every_hours: float = 1.0
+    eval_tokens: float = 0.0
+    eval_passes: int = 0
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}")
+        if self.gradient_checkpointing not in CHECKPOINTING or (
+                isinstance(self.gradient_checkpointing, int) and not isinstance(self.gradient_checkpointing, bool)):
+            raise ValueError("gradient_checkpointing must be true, false or \"auto\"")
+        defaults = METHOD_DEFAULTS[self.method]
+        if self.seq_len is None:
+            object.__setattr__(self, "seq_len", defaults["seq_len"])
+        if self.micro_batch_size is None:
+            object.__setattr__(self, "micro_batch_size", defaults["micro_batch_size"])
         for name in ("model_params_b", "dataset_tokens", "epochs"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
@@ -127,6 +131,10 @@ class Workload:
         for name in ("seq_len", "micro_batch_size", "lora_rank", "measured_gpu_count"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        for name in ("save_every_hours", "eval_tokens", "eval_passes"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be zero or a positive finite number")
         measured = self.measured_tokens_per_second is not None or self.measured_hours is not None
         if measured and self.measured_gpu_type not in GPUS_BY_SLUG:
             raise ValueError("measured_gpu_type must name a catalog GPU when a measurement is given")
@@ -142,6 +150,11 @@ class Workload:
     @property
     def trains_adapters(self) -> bool:
         return self.method in ("lora", "qlora")
+
+    @property
+    def checkpointing(self) -> bool:
+        """Recomputation on? "auto" (not resolved for a GPU) counts as off."""
+        return self.gradient_checkpointing is True
 
 
 def dataset_tokens_from_examples(examples: float, avg_tokens_per_example: float) -> float:
@@ -183,6 +196,11 @@ class Flops:
     formula: str
 
 
+def _forward_flops_per_token(w: Workload) -> float:
+    shape = model_shape(w.params)
+    return 2 * w.params + 2 * shape.n_layers * w.seq_len * shape.d_model
+
+
 def training_flops(w: Workload) -> Flops:
     """FLOPs for the whole job.
 
@@ -191,10 +209,10 @@ def training_flops(w: Workload) -> Flops:
     al. 2022 "Chinchilla", sec. 3 / App. F). LoRA/QLoRA: frozen weights need no weight gradients,
     only activation gradients (1 x forward), so 4N per token plus the adapters' own 6 x N_lora.
     Activation checkpointing reruns the forward: +2N (8N for full training, as in the BigScience
-    "handy math" rule).
+    "handy math" rule). With "auto" checkpointing not yet resolved for a GPU, no recomputation is
+    counted (each estimate says whether it assumed it).
     """
-    shape = model_shape(w.params)
-    forward = 2 * w.params + 2 * shape.n_layers * w.seq_len * shape.d_model
+    forward = _forward_flops_per_token(w)
     if w.trains_adapters:
         per_token = 2 * forward + 6 * lora_params(w)
         formula = "(2 x forward + 6 x adapter params) per token"
@@ -202,9 +220,11 @@ def training_flops(w: Workload) -> Flops:
         per_token = 3 * forward
         formula = "3 x forward (6N) per token"
     model_per_token = per_token
-    if w.gradient_checkpointing:
+    if w.checkpointing:
         per_token += forward
         formula += " + 1 forward recomputed (gradient checkpointing)"
+    elif w.gradient_checkpointing == "auto":
+        formula += " (+ 1 forward where gradient checkpointing is needed to fit: see each estimate)"
     return Flops(
         total=per_token * w.total_tokens,
         model=model_per_token * w.total_tokens,
@@ -212,6 +232,45 @@ def training_flops(w: Workload) -> Flops:
         tokens=w.total_tokens,
         formula=formula,
     )
+
+
+# --- Memory ----------------------------------------------------------------------------------------
+
+# Bytes per parameter for the model states.
+_WEIGHT_BYTES = {"bf16": 2, "fp16": 2, "fp32": 4}
+# NF4 4-bit weights plus double-quantised constants: 4 + 0.127 bits per parameter
+# (Dettmers et al. 2023, sec. 3 "Double Quantization").
+QLORA_WEIGHT_BYTES = (4 + 0.127) / 8
+# AdamW: two moments, plus an fp32 master copy under mixed precision: 12 bytes per trainable
+# parameter (ZeRO, Rajbhandari et al. 2020, sec. 3.1: "K = 12"); pure fp32: 8.
+_ADAM_MIXED_BYTES = 12
+_ADAM_FP32_BYTES = 8
+# LoRA adapters are kept in fp32 (PEFT's default under autocast): weight 4 + grad 4 + Adam 8.
+_ADAPTER_BYTES = 4
+
+# Activations stored per transformer layer, per token, in units of hidden size, for 16-bit training
+# without attention scores materialised (FlashAttention/SDPA): 34 (Korthikanti et al. 2022,
+# "Reducing Activation Recomputation in Large Transformer Models", eq. 1 without the 5as/h term).
+# With full activation checkpointing only each layer's 16-bit input (2 bytes x hidden) is kept,
+# plus one layer's full activations while it is recomputed.
+_ACT_BYTES_PER_HIDDEN = 34
+_CKPT_BYTES_PER_HIDDEN = 2
+# Logits and their gradient in fp32 for a 32k vocabulary (Llama 2); larger vocabularies need more.
+VOCAB_SIZE = 32_000
+# CUDA context, cuBLAS/NCCL workspaces (~1 GiB) plus allocator fragmentation (~10% of the rest).
+_OVERHEAD_FIXED_GIB = 1.0
+_OVERHEAD_FRACTION = 0.10
+# Sharded training gathers whole layers before using them; FSDP prefetches the next one: two
+# layers of 16-bit weights live unsharded at any time.
+_GATHERED_LAYERS = 2
+# Largest GPU count searched for min_gpus_to_fit.
+MAX_GPUS = 4096
+
+SHARDING_ASSUMPTION = (
+    "On more than one GPU the model states (weights, gradients, optimizer) are sharded evenly "
+    "across all GPUs (ZeRO-3 / FSDP FULL_SHARD); activations are per GPU (data parallel, no "
+    "tensor or pipeline parallelism), and two gathered layers are added to the overhead."
+)
 
 
 @dataclass(frozen=True)
@@ -234,9 +293,17 @@ class MemoryBreakdown:
         return {k: round(v, 2) for k, v in parts.items()}
 
 
+def _with_checkpointing(w: Workload, on: bool) -> Workload:
+    return w if w.gradient_checkpointing is on else replace(w, gradient_checkpointing=on)
+
+
 def memory_per_gpu(w: Workload, gpu_count: int = 1) -> MemoryBreakdown:
-    """GiB each GPU needs, by part. See SHARDING_ASSUMPTION for more than one GPU."""
+    """GiB each GPU needs, by part. See SHARDING_ASSUMPTION for more than one GPU.
+
+    With "auto" checkpointing (not resolved for a GPU) this is the smaller footprint, with it on:
+    what the job needs at least."""
     n = max(1, gpu_count)
+    ckpt = w.gradient_checkpointing is not False
     shape = model_shape(w.params)
     wbytes = _WEIGHT_BYTES[w.precision]
     if w.trains_adapters:
@@ -254,7 +321,7 @@ def memory_per_gpu(w: Workload, gpu_count: int = 1) -> MemoryBreakdown:
 
     act_scale = 2 if w.precision == "fp32" else 1
     sbd = w.seq_len * w.micro_batch_size * shape.d_model
-    if w.gradient_checkpointing:
+    if ckpt:
         layers = shape.n_layers * _CKPT_BYTES_PER_HIDDEN * sbd + _ACT_BYTES_PER_HIDDEN * sbd
     else:
         layers = shape.n_layers * _ACT_BYTES_PER_HIDDEN * sbd
@@ -292,6 +359,17 @@ def min_gpus_to_fit(w: Workload, gpu: GpuSpec) -> int | None:
     return hi
 
 
+def resolve_checkpointing(w: Workload, gpu: GpuSpec, gpu_count: int) -> Workload:
+    """``w`` with "auto" checkpointing decided for ``gpu_count`` x ``gpu``: off when the job fits
+    without it, on otherwise (it is what makes it fit, or the smallest footprint when nothing fits)."""
+    if w.gradient_checkpointing != "auto":
+        return w
+    return _with_checkpointing(w, not fits_on(_with_checkpointing(w, False), gpu, gpu_count))
+
+
+# --- Throughput ------------------------------------------------------------------------------------
+
+
 def peak_tflops(gpu: GpuSpec, precision: str) -> tuple[float, str]:
     """Peak dense TFLOPS for the precision, and the precision really used (V100/T4 have no BF16)."""
     if precision == "fp32":
@@ -301,13 +379,182 @@ def peak_tflops(gpu: GpuSpec, precision: str) -> tuple[float, str]:
     return gpu.fp16_tflops, "fp16"
 
 
-def _utilisation(gpu: GpuSpec) -> tuple[float, float, float]:
-    return UTILISATION.get(gpu.gpu_class, UTILISATION["consumer"])
+@dataclass(frozen=True)
+class StepTime:
+    """Seconds per token on one GPU, by what takes the time (resolved workload, one GPU of many)."""
+
+    matmul: float
+    elementwise: float
+    weights: float
+    overhead: float
+    communication: float
+    matmul_efficiency: float  # achieved fraction of the peak by the matmuls (roofline included)
+
+    @property
+    def total(self) -> float:
+        return self.matmul + self.elementwise + self.weights + self.overhead + self.communication
+
+    @property
+    def limited_by(self) -> str:
+        parts = {"compute": self.matmul, "memory bandwidth": self.elementwise + self.weights,
+                 "per-step overhead": self.overhead, "GPU-to-GPU communication": self.communication}
+        return max(parts, key=parts.get)
 
 
-def _expected_tflops(gpu: GpuSpec, precision: str) -> float:
-    """Typical sustained TFLOPS of one GPU: peak x typical utilisation of its class."""
-    return peak_tflops(gpu, precision)[0] * _utilisation(gpu)[1]
+def link_gbps(gpu: GpuSpec, gpu_count: int) -> float:
+    """GPU-to-GPU bandwidth a data-parallel job sees: the server's link, capped across servers."""
+    if gpu_count <= GPUS_PER_NODE:
+        return gpu.interconnect_gbps
+    return min(gpu.interconnect_gbps, INTER_NODE_GBPS)
+
+
+# Sharpness of the overlap of communication with compute (4: nearly a max).
+_OVERLAP_P = 4
+
+
+def step_time(w: Workload, gpu: GpuSpec, gpu_count: int = 1, fit: dict | None = None) -> StepTime:
+    """Seconds per training token on one of ``gpu_count`` GPUs for a resolved workload.
+
+    - matmuls: hardware FLOPs / (peak x matmul_efficiency x roofline), with the roofline of a
+      d x d GEMM over the micro-batch's T tokens: intensity I = T d / (2T + d) FLOP/byte (16-bit),
+      achieved fraction I / (I + peak/bandwidth): small models and small micro-batches are
+      bandwidth-bound, more so on GPUs whose peak grew faster than their memory (H100, L40S, L4).
+    - element-wise kernels: elementwise_bytes x d x 2 bytes per layer per token per pass / bandwidth.
+    - weights read per micro-batch (each pass) / bandwidth; QLoRA dequantises its 4-bit base each
+      pass (dequant_bytes per parameter).
+    - fixed overhead per layer per micro-batch (+ adapter kernels for LoRA).
+    - communication (more than one GPU): ZeRO-3/FSDP gathers the weights twice and reduce-scatters
+      the gradients every micro-batch (3 x weight bytes x (n-1)/n, 4-bit for QLoRA), over the
+      server's link or, past 8 GPUs, the network; it overlaps with the matmuls (a smooth max).
+    """
+    f = FIT if fit is None else fit
+    n = max(1, int(gpu_count))
+    shape = model_shape(w.params)
+    d, layers = shape.d_model, shape.n_layers
+    peak_t, used = peak_tflops(gpu, w.precision)
+    peak = peak_t * 1e12
+    bandwidth = gpu.memory_bandwidth_gbps * 1e9
+    elem_bytes = 4 if used == "fp32" else 2
+    tokens = float(w.seq_len * w.micro_batch_size)  # per micro-batch per GPU
+    passes = 3 if w.checkpointing else 2
+
+    flops = training_flops(w).per_token
+    intensity = tokens * d / (2 * tokens + d) * (2 / elem_bytes)
+    roofline = intensity / (intensity + peak / bandwidth)
+    matmul = flops / (peak * f["matmul_efficiency"] * roofline)
+
+    elementwise = f["elementwise_bytes"] * layers * d * elem_bytes * passes / bandwidth
+    if w.method == "qlora":
+        weight_bytes = w.params * f["dequant_bytes"]
+    else:
+        weight_bytes = w.params * elem_bytes
+    weight_passes = passes + (0 if w.trains_adapters else 1)  # + weight gradients written
+    weights = weight_bytes * weight_passes / tokens / bandwidth
+
+    overhead = f["layer_overhead_s"] * layers / tokens
+    if w.trains_adapters:
+        overhead += f["adapter_overhead_s"] * layers / tokens
+
+    communication = 0.0
+    if n > 1:
+        # Sharded data parallel (FSDP / ZeRO-3, also torchtune's and accelerate's multi-GPU LoRA):
+        # weights gathered for forward and backward, gradients reduce-scattered, per micro-batch.
+        base = QLORA_WEIGHT_BYTES if w.method == "qlora" else elem_bytes
+        moved = 3 * w.params * base * (n - 1) / n / tokens
+        transfer = f["exposed_communication"] * moved / (link_gbps(gpu, n) * 1e9)
+        # FSDP prefetches the next layer while this one computes: the transfer hides behind the
+        # matmuls until it is as long as they are (a smooth max, not a sum).
+        communication = (matmul**_OVERLAP_P + transfer**_OVERLAP_P) ** (1 / _OVERLAP_P) - matmul
+    return StepTime(matmul=matmul, elementwise=elementwise, weights=weights, overhead=overhead,
+                    communication=communication, matmul_efficiency=f["matmul_efficiency"] * roofline)
+
+
+def tokens_per_second(w: Workload, gpu: GpuSpec, gpu_count: int = 1, fit: dict | None = None) -> float:
+    """Model throughput of all ``gpu_count`` GPUs together, tokens/s ("auto" checkpointing resolved)."""
+    n = max(1, int(gpu_count))
+    resolved = resolve_checkpointing(w, gpu, n)
+    return n / step_time(resolved, gpu, n, fit).total
+
+
+def scaling_efficiency(w: Workload, gpu: GpuSpec, gpu_count: int) -> float:
+    """Fraction of linear scaling kept on ``gpu_count`` GPUs (1.0 on one GPU)."""
+    n = max(1, int(gpu_count))
+    if n == 1:
+        return 1.0
+    one = _with_checkpointing(w, resolve_checkpointing(w, gpu, n).checkpointing)
+    return tokens_per_second(one, gpu, n) / (n * tokens_per_second(one, gpu, 1))
+
+
+def relative_throughput(w: Workload, gpu: GpuSpec, gpu_count: int, reference_gpu: GpuSpec,
+                        reference_count: int = 1) -> float:
+    """Throughput of ``w`` on ``gpu_count`` x ``gpu`` relative to ``reference_count`` x ``reference_gpu``
+    (2.0: twice as many tokens per second). Pure; what the /compare/ page and calibration use."""
+    return tokens_per_second(w, gpu, gpu_count) / tokens_per_second(w, reference_gpu, reference_count)
+
+
+# --- Fixed costs -----------------------------------------------------------------------------------
+
+# Engineering assumptions, not fitted (docs/estimator.md, "Fixed costs"):
+STARTUP_SECONDS = 60.0  # interpreter, imports, CUDA/NCCL init, dataset and tokenizer setup
+DOWNLOAD_GB_PER_S = 0.25  # Hugging Face Hub to a cloud VM, ~2 Gbit/s
+LOAD_GB_PER_S = 1.0  # safetensors from local disk into GPU memory (QLoRA also quantises: x1.5)
+SAVE_GB_PER_S = 1.0  # checkpoint writes per server (local NVMe or network volume)
+# A checkpoint: full/pretrain save weights + fp32 master + Adam moments (2 + 4 + 8 bytes per
+# parameter, Hugging Face Trainer / FSDP state dicts); LoRA saves adapters and their optimizer.
+_SAVE_BYTES_FULL = 14
+_SAVE_BYTES_ADAPTER = 12
+
+
+@dataclass(frozen=True)
+class Overhead:
+    startup: float
+    download: float
+    load: float
+    checkpoints: float
+    evaluation: float
+    saves: int
+
+    @property
+    def total(self) -> float:
+        return self.startup + self.download + self.load + self.checkpoints + self.evaluation
+
+    def as_dict(self) -> dict:
+        hours = {k: round(getattr(self, k) / 3600, 4) for k in ("startup", "download", "load", "checkpoints", "evaluation")}
+        return {"hours": round(self.total / 3600, 4), **hours, "checkpoint_saves": self.saves}
+
+
+def overhead_seconds(w: Workload, gpu_count: int, compute_hours: float, seconds_per_token: float) -> Overhead:
+    """Wall-clock seconds outside the training loop: startup, model download and load (fine-tunes),
+    checkpoint saves (one per save_every_hours of training, plus the final one) and evaluation."""
+    n = max(1, int(gpu_count))
+    weights_gb = w.params * 2 / 1e9
+    download = load = 0.0
+    if w.method != "pretrain":
+        download = weights_gb / DOWNLOAD_GB_PER_S
+        load = weights_gb / LOAD_GB_PER_S * (1.5 if w.method == "qlora" else 1.0)
+    saves = 1 + (math.floor(compute_hours / w.save_every_hours) if w.save_every_hours > 0 else 0)
+    per_save = (lora_params(w) * _SAVE_BYTES_ADAPTER if w.trains_adapters else w.params * _SAVE_BYTES_FULL) / 1e9
+    nodes = math.ceil(n / GPUS_PER_NODE)
+    checkpoints = saves * per_save / (SAVE_GB_PER_S * nodes)
+    evaluation = 0.0
+    if w.eval_tokens and w.eval_passes:
+        forward_share = _forward_flops_per_token(w) / training_flops(w).per_token
+        evaluation = w.eval_tokens * w.eval_passes * seconds_per_token * forward_share / n
+    return Overhead(startup=STARTUP_SECONDS, download=download, load=load, checkpoints=checkpoints,
+                    evaluation=evaluation, saves=saves)
+
+
+# --- The estimate ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScaleOption:
+    gpu_count: int
+    training_hours: float
+    training_hours_low: float
+    training_hours_high: float
+    tokens_per_second: float
+    gpu_hours: float
 
 
 @dataclass(frozen=True)
@@ -315,7 +562,7 @@ class GpuEstimate:
     gpu_slug: str
     gpu_name: str
     gpu_count: int
-    training_hours: float
+    training_hours: float  # compute + overhead
     training_hours_low: float
     training_hours_high: float
     tokens_per_second: float  # all GPUs together
@@ -325,82 +572,110 @@ class GpuEstimate:
     min_gpus_to_fit: int | None
     reason: str
     assumptions: dict = field(default_factory=dict)
+    compute_hours: float = 0.0
+    overhead_hours: float = 0.0
+    overhead: Overhead | None = None
+    gradient_checkpointing: bool = False
+    scaling: tuple[ScaleOption, ...] = ()
 
 
 # Band around a calibrated estimate: the measured GPU itself, another GPU of the same class,
-# a GPU of another class (different memory system, so the peak ratio transfers less well).
+# a GPU of another class (different memory system, so the ratio transfers less well).
 _CALIBRATED_BAND = {"same_gpu": (0.9, 1.1), "same_class": (0.8, 1.25), "other_class": (0.7, 1.45)}
 
 
-def _calibrated_tokens_per_second_per_gpu(w: Workload) -> tuple[float, GpuSpec] | None:
+def _measured_tokens_per_second(w: Workload) -> tuple[float, GpuSpec] | None:
+    """The measurement as tokens/s over all measured GPUs (measured hours less that run's overhead)."""
     if w.measured_gpu_type is None:
         return None
     ref = GPUS_BY_SLUG[w.measured_gpu_type]
-    eff = multi_gpu_efficiency(w.measured_gpu_count, ref.interconnect)
     if w.measured_tokens_per_second is not None:
-        total = w.measured_tokens_per_second
-    elif w.measured_hours is not None:
-        total = w.total_tokens / (w.measured_hours * 3600)
-    else:
+        return w.measured_tokens_per_second, ref
+    if w.measured_hours is None:
         return None
-    return total / (w.measured_gpu_count * eff), ref
+    n = w.measured_gpu_count
+    total_s = w.measured_hours * 3600
+    seconds = w.total_tokens / tokens_per_second(w, ref, n)
+    for _ in range(4):  # the saves depend on the training time: settle it
+        over = overhead_seconds(w, n, seconds / 3600, n * seconds / w.total_tokens).total
+        seconds = max(total_s - over, total_s * 0.5)
+    return w.total_tokens / seconds, ref
+
+
+def _checkpointing_note(w: Workload, resolved: Workload, gpu: GpuSpec, n: int) -> str:
+    if w.gradient_checkpointing != "auto":
+        return f"gradient checkpointing {'on' if resolved.checkpointing else 'off'} (as requested)"
+    if not resolved.checkpointing:
+        return "gradient checkpointing off: the job fits without it"
+    off_tps = n / step_time(_with_checkpointing(w, False), gpu, n).total
+    on_tps = n / step_time(resolved, gpu, n).total
+    cost = off_tps / on_tps - 1
+    need = memory_per_gpu(_with_checkpointing(w, False), n).total
+    return (f"gradient checkpointing on: without it the job needs about {need:.0f} GB per GPU "
+            f"(has {gpu.memory_gb} GB); recomputing activations costs about {cost:.0%} more time")
+
+
+def _hours(w: Workload, gpu: GpuSpec, n: int, tps: float, band: tuple[float, float]) -> tuple[float, float, float, Overhead]:
+    compute = w.total_tokens / tps / 3600
+    over = overhead_seconds(w, n, compute, n / tps)
+    over_h = over.total / 3600
+    return compute + over_h, compute * band[0] + over_h, compute * band[1] + over_h, over
 
 
 def estimate_training(w: Workload, gpu: GpuSpec, gpu_count: int = 1) -> GpuEstimate:
-    """Hours, band, memory and fit of workload ``w`` on ``gpu_count`` GPUs of model ``gpu``."""
+    """Hours, band, fixed costs, memory and fit of workload ``w`` on ``gpu_count`` GPUs of model ``gpu``."""
     n = max(1, int(gpu_count))
-    flops = training_flops(w)
+    resolved = resolve_checkpointing(w, gpu, n)
+    flops = training_flops(resolved)
     peak, used_precision = peak_tflops(gpu, w.precision)
-    low_u, typ_u, high_u = _utilisation(gpu)
-    method_eff = METHOD_EFFICIENCY[w.method]
-    scale_eff = multi_gpu_efficiency(n, gpu.interconnect)
+    st = step_time(resolved, gpu, n)
+    scale_eff = scaling_efficiency(w, gpu, n)
     assumptions: dict = {
         "precision_used": used_precision,
         "peak_tflops_per_gpu": peak,
-        "multi_gpu_efficiency": scale_eff,
+        "memory_bandwidth_gbps": gpu.memory_bandwidth_gbps,
         "interconnect": gpu.interconnect,
-        "method_efficiency": method_eff,
+        "interconnect_gbps": link_gbps(gpu, n),
+        "multi_gpu_efficiency": round(scale_eff, 3),
+        "gradient_checkpointing": resolved.checkpointing,
+        "gradient_checkpointing_note": _checkpointing_note(w, resolved, gpu, n),
+        "seq_len": resolved.seq_len,
+        "micro_batch_size": resolved.micro_batch_size,
+        "limited_by": st.limited_by,
         "sharding": SHARDING_ASSUMPTION if n > 1 else "single GPU, no sharding",
         "notes": [],
     }
     if used_precision != w.precision:
         assumptions["notes"].append(f"{gpu.name} has no BF16 tensor cores; estimated as FP16.")
 
-    calibration = _calibrated_tokens_per_second_per_gpu(w)
-    if calibration is not None:
-        ref_tps, ref = calibration
-        # Scale by relative expected throughput: peak x class utilisation (pure peak ratio when
-        # both GPUs are of the same class).
-        ratio = _expected_tflops(gpu, w.precision) / _expected_tflops(ref, w.precision)
-        tps = ref_tps * ratio * n * scale_eff
-        hours = w.total_tokens / tps / 3600
+    measured = _measured_tokens_per_second(w)
+    if measured is not None:
+        ref_tps, ref = measured
+        ratio = relative_throughput(w, gpu, n, ref, w.measured_gpu_count)
+        tps = ref_tps * ratio
         if gpu.slug == ref.slug:
             band = _CALIBRATED_BAND["same_gpu"]
         elif gpu.gpu_class == ref.gpu_class:
             band = _CALIBRATED_BAND["same_class"]
         else:
             band = _CALIBRATED_BAND["other_class"]
-        low, high = hours * band[0], hours * band[1]
         source = "measured throughput" if w.measured_tokens_per_second is not None else "measured hours"
         assumptions.update({
             "basis": f"calibrated from {source} on {w.measured_gpu_count} x {ref.name}",
             "relative_throughput_vs_measured_gpu": round(ratio, 3),
-            "utilisation": round(flops.per_token * tps / n / (peak * 1e12), 3),
             "band_factors": list(band),
         })
     else:
-        per_gpu = peak * 1e12 * method_eff * scale_eff
-        tps = per_gpu * typ_u * n / flops.per_token
-        hours = flops.total / (per_gpu * typ_u * n) / 3600
-        low = flops.total / (per_gpu * high_u * n) / 3600
-        high = flops.total / (per_gpu * low_u * n) / 3600
+        tps = n / st.total
+        band = BAND
         assumptions.update({
-            "basis": "peak specs x typical utilisation",
-            "utilisation": typ_u,
-            "utilisation_band": [low_u, high_u],
+            "basis": "throughput model fitted to published measurements (docs/estimator.md)",
+            "band_factors": list(band),
         })
+    assumptions["utilisation"] = round(flops.per_token * tps / n / (peak * 1e12), 3)
+    hours, low, high, over = _hours(w, gpu, n, tps, (1 / band[1], 1 / band[0]))
 
-    memory = memory_per_gpu(w, n)
+    memory = memory_per_gpu(resolved, n)
     fits = memory.total <= gpu.memory_gb
     min_fit = min_gpus_to_fit(w, gpu)
     if fits:
@@ -415,16 +690,30 @@ def estimate_training(w: Workload, gpu: GpuSpec, gpu_count: int = 1) -> GpuEstim
             f"needs about {memory.total:.0f} GB per GPU, has {gpu.memory_gb} GB; "
             f"fits on {min_fit} x {gpu.name}"
         )
+    scaling: list[ScaleOption] = []
+    if min_fit is not None:
+        for count in (min_fit, 2 * min_fit):
+            if count > MAX_GPUS:
+                break
+            c_tps = tps * relative_throughput(w, gpu, count, gpu, n) if count != n else tps
+            c_hours, c_low, c_high, _ = _hours(w, gpu, count, c_tps, (1 / band[1], 1 / band[0]))
+            scaling.append(ScaleOption(gpu_count=count, training_hours=c_hours, training_hours_low=c_low,
+                                       training_hours_high=c_high, tokens_per_second=c_tps,
+                                       gpu_hours=c_hours * count))
     return GpuEstimate(
         gpu_slug=gpu.slug, gpu_name=gpu.name, gpu_count=n,
         training_hours=hours, training_hours_low=low, training_hours_high=high,
         tokens_per_second=tps, memory=memory, memory_gb_available=gpu.memory_gb,
         fits=fits, min_gpus_to_fit=min_fit, reason=reason, assumptions=assumptions,
+        compute_hours=hours - over.total / 3600, overhead_hours=over.total / 3600, overhead=over,
+        gradient_checkpointing=resolved.checkpointing, scaling=tuple(scaling),
     )
 
 
 __all__ = [
-    "GpuEstimate", "MemoryBreakdown", "METHODS", "PRECISIONS", "Workload", "dataset_tokens_from_examples",
-    "estimate_training", "fits_on", "memory_per_gpu", "min_gpus_to_fit", "model_shape", "multi_gpu_efficiency",
-    "peak_tflops", "training_flops",
+    "BAND", "CHECKPOINTING", "FIT", "GpuEstimate", "METHOD_DEFAULTS", "MemoryBreakdown", "METHODS", "Overhead",
+    "PRECISIONS", "ScaleOption", "StepTime", "WORKLOAD_DEFAULTS", "Workload", "dataset_tokens_from_examples",
+    "estimate_training", "fits_on", "link_gbps", "memory_per_gpu", "min_gpus_to_fit", "model_shape",
+    "overhead_seconds", "peak_tflops", "relative_throughput", "resolve_checkpointing", "scaling_efficiency",
+    "step_time", "tokens_per_second", "training_flops", "workload_defaults",
 ]

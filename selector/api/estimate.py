@@ -15,10 +15,14 @@ from rest_framework.response import Response
 from pricing.gpus import known_gpu_names, match_gpu_query, resolve_single_gpu
 from pricing.local_gpu import detect_local_gpus
 from selector.api.base import GET_ERRORS, POST_ERRORS, GpuNameField, PublicApiView
-from selector.api.fields import StrictBooleanField, StrictIntegerField
+from selector.api.fields import CheckpointingField, StrictIntegerField
 from selector.api.fields import StrictNumberField as StrictFloatField
 from selector.estimates import estimate
-from selector.estimator import MAX_GPUS, METHODS, PRECISIONS
+from selector.estimator import MAX_GPUS, METHOD_DEFAULTS, METHODS, PRECISIONS, WORKLOAD_DEFAULTS
+
+
+def _per_method(name: str) -> str:
+    return ", ".join(f"{m} {d[name]}" for m, d in METHOD_DEFAULTS.items())
 
 
 def _gpu_error(value: str) -> str:
@@ -30,16 +34,26 @@ class WorkloadSerializer(serializers.Serializer):
     has a default (docs/estimator.md says why each default)."""
 
     model_params_b = StrictFloatField(min_value=0.001, max_value=100_000, help_text="Model size, billions of parameters (7 for a 7B model).")
-    method = serializers.ChoiceField(choices=METHODS, default="lora", help_text="pretrain, full (full fine-tune), lora or qlora (4-bit NF4 base).")
-    precision = serializers.ChoiceField(choices=PRECISIONS, default="bf16", help_text="Training precision (compute dtype; QLoRA's base is always 4-bit).")
+    method = serializers.ChoiceField(choices=METHODS, default=WORKLOAD_DEFAULTS["method"], help_text="pretrain, full (full fine-tune), lora or qlora (4-bit NF4 base).")
+    precision = serializers.ChoiceField(choices=PRECISIONS, default=WORKLOAD_DEFAULTS["precision"], help_text="Training precision (compute dtype; QLoRA's base is always 4-bit).")
     dataset_tokens = StrictFloatField(required=False, min_value=1, max_value=1e15, help_text="Tokens in one epoch.")
     dataset_examples = StrictFloatField(required=False, min_value=1, max_value=1e9, help_text="Examples in one epoch (with avg_tokens_per_example).")
     avg_tokens_per_example = StrictFloatField(required=False, min_value=1, max_value=1_000_000)
-    epochs = StrictFloatField(default=1.0, min_value=0.001, max_value=10_000)
-    seq_len = StrictIntegerField(default=2048, min_value=1, max_value=10_000_000)
-    micro_batch_size = StrictIntegerField(default=4, min_value=1, max_value=65_536)
-    gradient_checkpointing = StrictBooleanField(default=True)
-    lora_rank = StrictIntegerField(default=16, min_value=1, max_value=65_536)
+    epochs = StrictFloatField(default=WORKLOAD_DEFAULTS["epochs"], min_value=0.001, max_value=10_000)
+    seq_len = StrictIntegerField(required=False, min_value=1, max_value=10_000_000,
+                                 help_text=f"Tokens per sequence. Default per method: {_per_method('seq_len')}.")
+    micro_batch_size = StrictIntegerField(required=False, min_value=1, max_value=65_536,
+                                          help_text=f"Sequences per GPU per step. Default per method: {_per_method('micro_batch_size')}.")
+    gradient_checkpointing = CheckpointingField(
+        default=WORKLOAD_DEFAULTS["gradient_checkpointing"],
+        help_text='true, false or "auto" (default): off when the job fits without it, on when that makes it fit.')
+    lora_rank = StrictIntegerField(default=WORKLOAD_DEFAULTS["lora_rank"], min_value=1, max_value=65_536)
+    save_every_hours = StrictFloatField(default=WORKLOAD_DEFAULTS["save_every_hours"], min_value=0, max_value=10_000,
+                                        help_text="A checkpoint every this many hours of training (0: only the final one).")
+    eval_tokens = StrictFloatField(default=WORKLOAD_DEFAULTS["eval_tokens"], min_value=0, max_value=1e13,
+                                   help_text="Tokens in one evaluation pass (with eval_passes).")
+    eval_passes = StrictIntegerField(default=WORKLOAD_DEFAULTS["eval_passes"], min_value=0, max_value=100_000,
+                                     help_text="Evaluation passes over eval_tokens during the run.")
     measured_tokens_per_second = StrictFloatField(required=False, min_value=1e-6, max_value=1e12,
                                                   help_text="Calibration: measured throughput of this workload (all measured GPUs together).")
     measured_hours = StrictFloatField(required=False, min_value=1e-6, max_value=1e7,

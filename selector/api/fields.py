@@ -112,3 +112,29 @@ class StrictBooleanField(serializers.BooleanField):
         if isinstance(data, bool):
             return data
         self.fail("invalid")
+
+
+class CheckpointingField(serializers.Field):
+    """``true``, ``false`` or ``"auto"`` (form input: the strings, or a checkbox's on/off)."""
+
+    default_error_messages = {"invalid": 'Must be true, false or "auto".'}
+    _FORM = {"auto": "auto", "true": True, "on": True, "1": True, "false": False, "off": False, "0": False}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if data == "auto":
+            return "auto"
+        if _form_input(self) and isinstance(data, str) and data.strip().lower() in self._FORM:
+            return self._FORM[data.strip().lower()]
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
+class CheckpointingFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = CheckpointingField
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["auto"]}]}

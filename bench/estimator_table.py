@@ -1,0 +1,31 @@
+"""Print the estimator's accuracy tables for docs/estimator.md (offline; not a test).
+
+    python -m bench.estimator_table
+
+The "before" column is bench/data/estimator_before.json (the estimator before issue 14, default
+request); "now" is the current selector.estimator. tests/selector/test_throughput_measurements.py
+checks that docs/estimator.md shows the current figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from selector.measurements import accuracy_table, summary_lines  # noqa: E402
+
+BEFORE_FILE = Path(__file__).resolve().parent / "data" / "estimator_before.json"
+
+
+def before() -> dict[str, float]:
+    return json.loads(BEFORE_FILE.read_text())["tokens_per_second_per_gpu"]
+
+
+if __name__ == "__main__":
+    print("\n".join(summary_lines(before())))
+    print()
+    print(accuracy_table(before()))

@@ -1,4 +1,4 @@
-"""The pure estimator: FLOPs, memory, fit, hours, calibration. No database."""
+"""The pure estimator: FLOPs, memory, fit, throughput, fixed costs, scaling, calibration. No database."""
 
 import math
 
@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from pricing.gpus import GPUS, GPUS_BY_SLUG
 from selector.estimator import (
+    METHOD_DEFAULTS,
     METHODS,
     Workload,
     estimate_training,
@@ -15,13 +16,20 @@ from selector.estimator import (
     memory_per_gpu,
     min_gpus_to_fit,
     model_shape,
-    multi_gpu_efficiency,
+    relative_throughput,
+    resolve_checkpointing,
+    scaling_efficiency,
+    tokens_per_second,
     training_flops,
+    workload_defaults,
 )
 
 A100 = GPUS_BY_SLUG["a100-80gb-sxm"]
+A100_PCIE = GPUS_BY_SLUG["a100-80gb-pcie"]
 H100 = GPUS_BY_SLUG["h100-sxm"]
+H200 = GPUS_BY_SLUG["h200"]
 RTX4090 = GPUS_BY_SLUG["rtx-4090"]
+RTX3090 = GPUS_BY_SLUG["rtx-3090"]
 T4 = GPUS_BY_SLUG["t4"]
 
 
@@ -63,6 +71,46 @@ def test_it_guesses_a_llama_like_shape():
     assert 30 <= shape.n_layers <= 34
 
 
+# --- Defaults ----------------------------------------------------------------------------------
+
+
+def test_defaults_come_per_method_from_one_place():
+    assert Workload(model_params_b=7, dataset_tokens=1e6, method="pretrain").micro_batch_size == \
+        METHOD_DEFAULTS["pretrain"]["micro_batch_size"]
+    w = lora_7b()
+    assert (w.seq_len, w.micro_batch_size) == (METHOD_DEFAULTS["lora"]["seq_len"], METHOD_DEFAULTS["lora"]["micro_batch_size"])
+    assert w.gradient_checkpointing == "auto"
+    assert workload_defaults("qlora")["gradient_checkpointing"] == "auto"
+
+
+def test_auto_checkpointing_is_off_when_the_job_fits_without_it():
+    pretrain = Workload(model_params_b=1.3, dataset_tokens=1e9, method="pretrain")
+    e = estimate_training(pretrain, H100, 8)
+    assert e.gradient_checkpointing is False
+    assert e.assumptions["gradient_checkpointing_note"].startswith("gradient checkpointing off: the job fits")
+    assert training_flops(resolve_checkpointing(pretrain, H100, 8)).per_token == training_flops(pretrain).per_token
+
+
+def test_auto_checkpointing_is_on_when_that_makes_it_fit_and_says_what_it_costs():
+    e = estimate_training(lora_7b(), RTX4090, 1)
+    assert e.fits and e.gradient_checkpointing is True
+    note = e.assumptions["gradient_checkpointing_note"]
+    assert note.startswith("gradient checkpointing on: without it the job needs about")
+    assert "more time" in note
+    assert not fits_on(lora_7b(gradient_checkpointing=False), RTX4090, 1)
+
+
+def test_explicit_checkpointing_is_honoured():
+    on = estimate_training(lora_7b(gradient_checkpointing=True), H100, 1)
+    assert on.gradient_checkpointing is True and "as requested" in on.assumptions["gradient_checkpointing_note"]
+    off = estimate_training(lora_7b(gradient_checkpointing=False), RTX4090, 1)
+    assert off.gradient_checkpointing is False and not off.fits
+    assert on.tokens_per_second < estimate_training(lora_7b(), H100, 1).tokens_per_second
+
+
+# --- Memory ------------------------------------------------------------------------------------
+
+
 def test_a_7b_lora_fits_on_a_24gb_card_and_not_on_16gb():
     w = lora_7b()
     on_4090 = estimate_training(w, RTX4090, 1)
@@ -72,6 +120,11 @@ def test_a_7b_lora_fits_on_a_24gb_card_and_not_on_16gb():
     assert not on_t4.fits
     assert on_t4.reason.startswith(f"needs about {on_t4.memory.total:.0f} GB per GPU, has 16 GB")
     assert on_t4.min_gpus_to_fit == 2
+
+
+def test_a_7b_qlora_fits_on_a_24gb_card():
+    e = estimate_training(lora_7b(method="qlora"), RTX4090, 1)
+    assert e.fits and e.memory.total < 16
 
 
 def test_a_7b_full_fine_tune_needs_more_than_a_24gb_card():
@@ -113,6 +166,7 @@ def test_it_says_so_when_activations_alone_are_too_big():
     e = estimate_training(w, RTX4090, 1)
     assert e.min_gpus_to_fit is None
     assert "activations alone" in e.reason
+    assert e.scaling == ()
 
 
 def test_min_gpus_to_fit_is_the_smallest_count_that_fits():
@@ -123,14 +177,53 @@ def test_min_gpus_to_fit_is_the_smallest_count_that_fits():
         assert n == 1 or not fits_on(w, gpu, n - 1)
 
 
-def test_every_catalog_gpu_gets_hours_a_band_and_memory():
+# --- Throughput --------------------------------------------------------------------------------
+
+
+def test_every_catalog_gpu_gets_hours_a_band_memory_and_bandwidth():
     w = lora_7b()
     for gpu in GPUS:
+        assert gpu.memory_bandwidth_gbps > 0 and gpu.bandwidth_source, gpu.slug
         e = estimate_training(w, gpu, 1)
         assert 0 < e.training_hours_low < e.training_hours < e.training_hours_high, gpu.slug
         assert e.memory.total > 0
-        assert e.assumptions["utilisation"] > 0
+        assert 0 < e.assumptions["utilisation"] < 1
         assert e.min_gpus_to_fit is not None
+
+
+def test_gpus_are_ordered_as_practitioners_expect_for_a_7b_lora():
+    w = lora_7b()
+    order = [T4, RTX3090, RTX4090, A100, H100, H200]
+    speeds = [tokens_per_second(w, g, 1) for g in order]
+    assert speeds == sorted(speeds), dict(zip([g.slug for g in order], speeds, strict=True))
+    assert len(set(speeds)) == len(speeds)
+
+
+@pytest.mark.parametrize("method", ["pretrain", "full", "lora", "qlora"])
+def test_an_h100_is_one_and_a_half_to_three_times_an_a100_in_bf16(method):
+    w = Workload(model_params_b=7, dataset_tokens=1e9, method=method)
+    for count in (1, 8):
+        ratio = relative_throughput(w, H100, count, A100, count)
+        assert 1.5 <= ratio <= 3.0, (method, count, ratio)
+
+
+def test_an_h200_beats_an_h100_through_its_memory_bandwidth():
+    w = lora_7b()
+    assert 1.0 < relative_throughput(w, H200, 1, H100) < 1.4
+
+
+def test_small_models_and_small_batches_use_less_of_the_peak():
+    big = estimate_training(Workload(model_params_b=7, dataset_tokens=1e9, method="pretrain"), A100, 8)
+    small = estimate_training(Workload(model_params_b=0.125, dataset_tokens=1e9, method="pretrain"), A100, 8)
+    assert small.assumptions["utilisation"] < big.assumptions["utilisation"]
+    mb1 = tokens_per_second(lora_7b(micro_batch_size=1, gradient_checkpointing=True), A100, 1)
+    mb8 = tokens_per_second(lora_7b(micro_batch_size=8, gradient_checkpointing=True), A100, 1)
+    assert mb1 < mb8
+
+
+def test_relative_throughput_is_one_against_itself():
+    assert relative_throughput(lora_7b(), A100, 2, A100, 2) == pytest.approx(1.0)
+    assert relative_throughput(lora_7b(), A100, 2, A100, 1) > 1.5
 
 
 def test_a_faster_gpu_finishes_sooner():
@@ -139,15 +232,20 @@ def test_a_faster_gpu_finishes_sooner():
 
 
 def test_more_gpus_finish_sooner_but_not_linearly():
-    w = lora_7b(method="full")
-    one = estimate_training(w, H100, 1).training_hours
-    eight = estimate_training(w, H100, 8).training_hours
-    assert one / 8 < eight < one / 6
+    w = Workload(model_params_b=7, dataset_tokens=1e9, method="lora", gradient_checkpointing=True)
+    one = estimate_training(w, H100, 1).compute_hours
+    eight = estimate_training(w, H100, 8).compute_hours
+    assert one / 8 < eight < one / 5
 
 
-def test_pcie_scales_worse_than_nvlink():
-    assert multi_gpu_efficiency(8, "pcie") < multi_gpu_efficiency(8, "nvlink")
-    assert multi_gpu_efficiency(1, "pcie") == 1.0
+@pytest.mark.parametrize("method", ["full", "lora"])
+def test_pcie_scales_worse_than_nvlink_and_consumer_cards_worse_than_datacenter_ones(method):
+    w = Workload(model_params_b=7, dataset_tokens=1e9, method=method)
+    nvlink = scaling_efficiency(w, A100, 8)
+    pcie = scaling_efficiency(w, A100_PCIE, 8)
+    assert pcie < nvlink <= 1.0
+    assert scaling_efficiency(w, RTX4090, 8) < min(nvlink, scaling_efficiency(w, H100, 8))
+    assert scaling_efficiency(w, A100, 1) == 1.0
 
 
 def test_gpus_without_bf16_are_estimated_as_fp16_and_say_so():
@@ -157,44 +255,101 @@ def test_gpus_without_bf16_are_estimated_as_fp16_and_say_so():
 
 
 def test_fp32_is_much_slower_than_bf16():
-    bf16 = estimate_training(lora_7b(), A100, 1).training_hours
-    fp32 = estimate_training(lora_7b(precision="fp32"), A100, 1).training_hours
-    assert fp32 > 10 * bf16
+    bf16 = estimate_training(lora_7b(), A100, 1).compute_hours
+    fp32 = estimate_training(lora_7b(precision="fp32"), A100, 1).compute_hours
+    assert fp32 > 8 * bf16
+
+
+# --- Fixed costs -------------------------------------------------------------------------------
+
+
+def test_fixed_costs_are_a_separate_line_included_in_the_hours():
+    e = estimate_training(lora_7b(), A100, 1)
+    assert e.overhead_hours > 0
+    assert e.training_hours == pytest.approx(e.compute_hours + e.overhead_hours)
+    parts = e.overhead.as_dict()
+    assert parts["download"] > 0 and parts["load"] > 0 and parts["checkpoint_saves"] >= 1
+    assert e.training_hours_low > e.overhead_hours
+
+
+def test_bigger_models_take_longer_to_download_and_pretraining_downloads_nothing():
+    small = estimate_training(Workload(model_params_b=1, dataset_tokens=1e8), A100, 1).overhead
+    big = estimate_training(Workload(model_params_b=70, dataset_tokens=1e8), A100, 1).overhead
+    assert big.download > 10 * small.download
+    assert estimate_training(Workload(model_params_b=7, dataset_tokens=1e9, method="pretrain"), A100, 8).overhead.download == 0
+
+
+def test_checkpoint_saves_follow_the_save_interval():
+    w = Workload(model_params_b=7, dataset_tokens=2e9, method="full")
+    hourly = estimate_training(w, H100, 8)
+    rarely = estimate_training(Workload(model_params_b=7, dataset_tokens=2e9, method="full", save_every_hours=0), H100, 8)
+    assert hourly.overhead.saves > rarely.overhead.saves == 1
+    assert hourly.overhead.checkpoints > rarely.overhead.checkpoints
+
+
+def test_evaluation_adds_time_only_when_asked():
+    plain = estimate_training(lora_7b(), A100, 1)
+    evals = estimate_training(lora_7b(eval_tokens=2e6, eval_passes=5), A100, 1)
+    assert plain.overhead.evaluation == 0
+    assert evals.overhead.evaluation > 0
+    assert evals.training_hours > plain.training_hours
+
+
+# --- Multi-GPU options -------------------------------------------------------------------------
+
+
+def test_each_gpu_model_gets_its_smallest_fitting_count_and_twice_that():
+    w = Workload(model_params_b=13, dataset_tokens=1e9, method="full")
+    e = estimate_training(w, RTX4090, 1)
+    assert not e.fits
+    counts = [o.gpu_count for o in e.scaling]
+    assert counts == [e.min_gpus_to_fit, 2 * e.min_gpus_to_fit]
+    first, second = e.scaling
+    assert second.training_hours < first.training_hours
+    assert second.gpu_hours > first.gpu_hours * 0.9
+    seventy = estimate_training(Workload(model_params_b=70, dataset_tokens=1e8, method="lora"), A100, 1)
+    assert seventy.scaling and seventy.scaling[0].gpu_count == seventy.min_gpus_to_fit > 1
+
+
+# --- Calibration -------------------------------------------------------------------------------
 
 
 def test_a_measured_throughput_sets_the_hours_on_that_gpu():
     w = lora_7b(measured_tokens_per_second=2500, measured_gpu_type="a100-80gb-sxm")
     e = estimate_training(w, A100, 1)
-    assert e.training_hours == pytest.approx(100e6 / 2500 / 3600)
+    assert e.compute_hours == pytest.approx(100e6 / 2500 / 3600)
+    assert e.training_hours == pytest.approx(e.compute_hours + e.overhead_hours)
     assert e.training_hours_low < e.training_hours < e.training_hours_high
     assert "calibrated" in e.assumptions["basis"]
 
 
-def test_calibration_scales_to_other_gpus_by_relative_peak():
+def test_calibration_scales_to_other_gpus_by_relative_throughput():
     w = lora_7b(measured_tokens_per_second=2500, measured_gpu_type="a100-80gb-sxm")
-    a100 = estimate_training(w, A100, 1).training_hours
-    h100 = estimate_training(w, H100, 1).training_hours
-    assert a100 / h100 == pytest.approx(H100.peak_tflops / A100.peak_tflops)
+    a100 = estimate_training(w, A100, 1).compute_hours
+    h100 = estimate_training(w, H100, 1).compute_hours
+    assert a100 / h100 == pytest.approx(relative_throughput(w, H100, 1, A100, 1))
 
 
 def test_measured_hours_calibrate_like_a_throughput():
     by_hours = lora_7b(measured_hours=10, measured_gpu_type="a100-80gb-sxm")
     assert estimate_training(by_hours, A100, 1).training_hours == pytest.approx(10)
-    by_tps = lora_7b(measured_tokens_per_second=100e6 / 36000, measured_gpu_type="a100-80gb-sxm")
-    assert estimate_training(by_tps, H100, 2).training_hours == pytest.approx(
-        estimate_training(by_hours, H100, 2).training_hours
-    )
+    e = estimate_training(by_hours, A100, 1)
+    tps = lora_7b(measured_tokens_per_second=100e6 / (e.compute_hours * 3600), measured_gpu_type="a100-80gb-sxm")
+    assert estimate_training(tps, H100, 2).training_hours == pytest.approx(estimate_training(by_hours, H100, 2).training_hours)
 
 
-def test_a_measurement_on_several_gpus_is_per_gpu_throughput_times_efficiency():
+def test_a_measurement_on_several_gpus_scales_by_the_models_efficiency():
     w = lora_7b(measured_hours=2, measured_gpu_type="a100-80gb-sxm", measured_gpu_count=8)
     assert estimate_training(w, A100, 8).training_hours == pytest.approx(2)
-    assert estimate_training(w, A100, 1).training_hours == pytest.approx(2 * 8 * multi_gpu_efficiency(8, "nvlink"))
+    eight = estimate_training(w, A100, 8).tokens_per_second
+    one = estimate_training(w, A100, 1).tokens_per_second
+    assert eight / one == pytest.approx(relative_throughput(w, A100, 8, A100, 1))
 
 
 @pytest.mark.parametrize("bad", [
     {"method": "sft"}, {"precision": "int4"}, {"model_params_b": -1}, {"model_params_b": math.nan},
-    {"dataset_tokens": math.inf}, {"epochs": 0}, {"seq_len": 0},
+    {"dataset_tokens": math.inf}, {"epochs": 0}, {"seq_len": 0}, {"gradient_checkpointing": "yes"},
+    {"gradient_checkpointing": 1}, {"save_every_hours": -1}, {"eval_passes": math.nan},
     {"measured_hours": 3, "measured_gpu_type": "not-a-gpu"},
 ])
 def test_it_rejects_a_bad_workload(bad):
@@ -209,7 +364,7 @@ def test_it_rejects_a_bad_workload(bad):
     method=st.sampled_from(METHODS),
     seq_len=st.integers(128, 32768),
     mbs=st.integers(1, 32),
-    ckpt=st.booleans(),
+    ckpt=st.sampled_from([True, False, "auto"]),
     count=st.integers(2, 64),
 )
 def test_memory_never_grows_with_more_sharded_gpus_and_hours_stay_ordered(params, method, seq_len, mbs, ckpt, count):
@@ -219,3 +374,4 @@ def test_memory_never_grows_with_more_sharded_gpus_and_hours_stay_ordered(params
     e = estimate_training(w, H100, count)
     assert 0 < e.training_hours_low <= e.training_hours <= e.training_hours_high
     assert math.isfinite(e.training_hours)
+    assert e.overhead_hours > 0

@@ -18,6 +18,7 @@ from pricing.regions import continent_of
 from pricing.selectors import ProviderFreshness, latest_snapshot
 
 from . import engine
+from .facts import LOCAL_SLUG
 from .options import Excluded, cloud_options, local_option, no_price_notes, prices_block
 
 # --- Compare costs ----------------------------------------------------------------------------------
@@ -60,24 +61,68 @@ def option_dict(o: engine.Option) -> dict:
         "as_of": i.as_of,
         "stale": i.stale,
         "provider_sku": i.provider_sku,
+        "tier": i.tier,
+        "any_region": i.any_region,
         "pros": list(i.pros),
         "cons": list(i.cons),
     }
 
 
-def _summary(result: engine.Comparison) -> dict:
+def _summary(result: engine.Comparison, local_excluded: str | None = None) -> dict:
     savings = None
     if result.savings_amount is not None:
         savings = {"amount": float(result.savings_amount),
-                   "percent": float(result.savings_percent) if result.savings_percent is not None else None}
+                   "percent": float(result.savings_percent) if result.savings_percent is not None else None,
+                   "local_saves": None, "local_extra_hours": None}
+        local, cloud = result.local, result.best_cloud
+        if local is not None and cloud is not None:
+            # What the local GPU saves against the best (cheapest) cloud option, and how much longer it takes.
+            savings["local_saves"] = float(cloud.total_cost - local.total_cost)
+            savings["local_extra_hours"] = round(local.finish_hours - cloud.finish_hours, 3)
     return {
         "cheapest": option_dict(result.cheapest) if result.cheapest else None,
         "fastest": option_dict(result.fastest) if result.fastest else None,
+        "finishes_first": option_dict(result.finishes_first) if result.finishes_first else None,
         "recommended": option_dict(result.recommended) if result.recommended else None,
         "recommendation_reason": result.recommendation_reason,
         "local": option_dict(result.local) if result.local else None,
+        "best_cloud": option_dict(result.best_cloud) if result.best_cloud else None,
         "savings_vs_local": savings,
+        "local_excluded": local_excluded,
     }
+
+
+def smallest_fitting_count(inputs: list[engine.OptionInput], hours_for: engine.HoursFor,
+                           excluded: Excluded) -> list[engine.OptionInput]:
+    """Per GPU model, keep the offers at the smallest GPU count the job fits on (issue #13); the
+    larger counts go to ``excluded``. Counts that do not fit stay, so the engine excludes each with
+    the estimator's reason; a model that fits at no offered count keeps all of them for the same."""
+    counts: dict[str, set[int]] = {}
+    for i in inputs:
+        if not i.is_local:
+            counts.setdefault(i.gpu_slug, set()).add(i.gpu_count)
+    smallest: dict[str, int] = {}
+    for slug, offered in counts.items():
+        for n in sorted(offered):
+            if hours_for(slug, n).fits:
+                smallest[slug] = n
+                break
+    out = []
+    for i in inputs:
+        n = smallest.get(i.gpu_slug)
+        if i.is_local or n is None or i.gpu_count <= n:
+            out.append(i)
+            continue
+        excluded.add("gpu_count", f"{i.gpu_type}: {i.gpu_count} GPUs per instance; the job fits on {n}, "
+                                  "the smallest count offered", i.id)
+    return out
+
+
+def _local_exclusion(excluded: Excluded) -> str | None:
+    for g in excluded.as_list():
+        if any(str(x).startswith(f"{LOCAL_SLUG}:") for x in g["ids"]):
+            return g["reason"]
+    return None
 
 
 def compare_costs(validated: dict, *, hours_for: engine.HoursFor | None = None, extra: dict | None = None) -> dict:
@@ -107,19 +152,25 @@ def compare_costs(validated: dict, *, hours_for: engine.HoursFor | None = None, 
     local = local_option(validated, excluded)
     if local is not None:
         inputs.append(local)
-    inputs.extend(cloud_options(validated, offers, fresh, excluded))
+    # No gpu_count with a workload (or any_gpu_count): each GPU model at the smallest count that fits.
+    # An explicit gpu_count, or neither, keeps the old meaning (that count; 1 by default).
+    whatever_fits = validated.get("gpu_count") is None and bool(workload or validated.get("any_gpu_count"))
+    inputs.extend(cloud_options(validated, offers, fresh, excluded, apply_count=not whatever_fits))
+    hours_for = hours_for or default_hours_for(validated)
+    if whatever_fits:
+        inputs = smallest_fitting_count(inputs, hours_for, excluded)
     no_price_notes(validated, fresh, excluded)
     params = engine.CompareParams(
         sort=validated.get("sort") or "cost",
         include_unavailable=validated.get("include_unavailable", True) is not False,
         allow_interruptible=bool(validated.get("allow_interruptible", False)),
     )
-    result = engine.compare(inputs, hours_for or default_hours_for(validated), params)
+    result = engine.compare(inputs, hours_for, params)
     for ex in result.excluded:
         excluded.add(ex.code, ex.reason, ex.option_id)
     response = {
         "options": [option_dict(o) for o in result.options],
-        "summary": _summary(result),
+        "summary": _summary(result, _local_exclusion(excluded) if validated.get("local_gpu_type") else None),
         "excluded": excluded.as_list(),
         "prices": prices_block(fresh),
     }
@@ -195,7 +246,8 @@ def _add_trend_marks(response: dict, offers) -> None:
     """A small price-trend word on each cloud option ("lowest in 30 days", "up 12% this week")."""
     marks = _current_trend_marks(offers)
     entries = list(response["options"])
-    entries += [v for k, v in response["summary"].items() if k in ("cheapest", "fastest", "recommended", "local") and v]
+    entries += [v for k, v in response["summary"].items()
+                if k in ("cheapest", "fastest", "finishes_first", "recommended", "local", "best_cloud") and v]
     for o in entries:
         o["trend"] = None if o["source"] == "local" or o["interruptible"] else marks.get(
             (o["provider"], o["gpu_slug"], o["gpu_count"]))

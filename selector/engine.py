@@ -16,7 +16,10 @@ Rules (from the product document and issue #3; keep them exactly):
 - Training hours are rounded to 3 decimal places (3.6 seconds) *before* costing, so the hours a
   person reads and the cost they can recompute agree.
 - ``cheapest``: the lowest total_cost among options that may be chosen (see below).
-- ``fastest``: the quickest setup (setup_minutes.max), ties to the cheaper.
+- ``fastest``: the quickest setup (setup_minutes.max), ties to the cheaper (the product document's
+  "Fastest Option: quickest setup time"; pages call it "Quickest to start").
+- ``finishes_first``: the earliest finish, setup_minutes.max / 60 + training_hours (the measure the
+  recommendation rule uses), ties to the cheaper (issue #13).
 - ``recommended``: of the choosable options costing less than 1.2 x the cheapest (the cheapest
   itself always qualifies, also when it costs 0), drop the ``low`` ones if any is ``high`` or
   ``medium``; of the rest pick the one that finishes first (setup_minutes.max / 60 +
@@ -25,9 +28,11 @@ Rules (from the product document and issue #3; keep them exactly):
 - An option may be chosen when it is not ``unavailable`` and, unless ``allow_interruptible``, not
   interruptible (an interruptible offer can be stopped when outbid; it is still listed).
 
-Availability: providers may report ``unknown`` (list prices from the built-in catalog, or an API
-without stock data). We show it as ``medium`` ("limited, not confirmed"), never ``high``, and the
-option carries ``availability_reported=False`` plus a con saying so. See ``normalize_availability``.
+Availability: providers may not report stock (list prices from the built-in catalog, or an API
+without stock data). Such an option shows the provider's *typical* level (``availability``, e.g.
+RunPod's "generally high") with ``availability_reported=False`` ("typical, not live"), and is never
+ranked as live stock: for the availability sort and the recommendation's low-availability rule an
+unreported level counts at best as ``medium`` (``ranked_availability``), after reported ones.
 
 Reference-GPU scaling (``reference_hours_for``): ``training_hours`` holds on *one* reference GPU.
 An option with ``n`` GPUs of peak throughput ``p`` trains for
@@ -51,16 +56,28 @@ MULTI_GPU_EFFICIENCY_PER_DOUBLING = 0.9
 
 AVAILABILITY_LEVELS = ("high", "medium", "low", "unavailable")
 _AVAILABILITY_RANK = {a: i for i, a in enumerate(AVAILABILITY_LEVELS)}
-SORTS = ("cost", "speed", "availability")
+SORTS = ("cost", "speed", "finish", "availability")
 
 
-def normalize_availability(raw: str | None) -> tuple[str, bool]:
-    """(level shown, whether the provider reported it). ``unknown``/missing -> ("medium", False):
-    honest enough to compete on price, never claimed as high."""
+def normalize_availability(raw: str | None, typical: str = "medium") -> tuple[str, bool]:
+    """(level shown, whether the provider reported it). ``unknown``/missing -> (the provider's
+    ``typical`` level, False): shown as typical, not live."""
     value = (raw or "").strip().lower()
     if value in _AVAILABILITY_RANK:
         return value, True
-    return "medium", False
+    typical = (typical or "medium").strip().lower()
+    return (typical if typical in ("high", "medium", "low") else "medium"), False
+
+
+def ranked_availability(opt: "OptionInput") -> str:
+    """The level the ranking uses: a reported level as is; an unreported (typical) one at best medium."""
+    if opt.availability_reported or opt.availability in ("low", "unavailable"):
+        return opt.availability
+    return "medium"
+
+
+def _availability_key(opt: "OptionInput") -> tuple[int, int]:
+    return _AVAILABILITY_RANK.get(ranked_availability(opt), 9), 0 if opt.availability_reported else 1
 
 
 @dataclass(frozen=True)
@@ -130,6 +147,8 @@ class OptionInput:
     stale: bool = False
     availability_reported: bool = True
     provider_sku: str = ""
+    tier: str = ""  # community | secure | "" (RunPod sells both)
+    any_region: bool = False  # a list price not tied to a region: the filters let it through
     pros: tuple[str, ...] = ()
     cons: tuple[str, ...] = ()
 
@@ -184,6 +203,8 @@ class Comparison:
     savings_amount: Decimal | None
     savings_percent: Decimal | None
     excluded: tuple[Exclusion, ...] = field(default_factory=tuple)
+    finishes_first: Option | None = None
+    best_cloud: Option | None = None  # the cheapest cloud option that may be chosen (local aside)
 
 
 def round_hours(hours: float) -> float:
@@ -237,8 +258,10 @@ def _cost_key(o: Option):
 def sort_options(options: Iterable[Option], sort: str) -> list[Option]:
     if sort == "speed":
         key = lambda o: (o.input.setup_minutes[1], o.total_cost, o.finish_hours, o.input.id)  # noqa: E731
+    elif sort == "finish":
+        key = lambda o: (o.finish_hours, o.total_cost, o.input.id)  # noqa: E731
     elif sort == "availability":
-        key = lambda o: (_AVAILABILITY_RANK.get(o.input.availability, 9), o.total_cost, o.input.id)  # noqa: E731
+        key = lambda o: (*_availability_key(o.input), o.total_cost, o.input.id)  # noqa: E731
     else:
         key = _cost_key
     return sorted(options, key=key)
@@ -256,11 +279,15 @@ def pick_fastest(options: Iterable[Option]) -> Option | None:
     return min(options, key=lambda o: (o.input.setup_minutes[1], o.total_cost, o.input.id), default=None)
 
 
+def pick_finishes_first(options: Iterable[Option]) -> Option | None:
+    return min(options, key=lambda o: (o.finish_hours, o.total_cost, o.input.id), default=None)
+
+
 def recommendation_candidates(options: list[Option], cheapest: Option) -> list[Option]:
     limit = cheapest.total_cost * RECOMMEND_WITHIN
     within = [o for o in options if o.total_cost < limit or o.total_cost == cheapest.total_cost]
-    if any(o.input.availability in ("high", "medium") for o in within):
-        within = [o for o in within if o.input.availability != "low"]
+    if any(ranked_availability(o.input) in ("high", "medium") for o in within):
+        within = [o for o in within if ranked_availability(o.input) != "low"]
     return within
 
 
@@ -340,6 +367,7 @@ def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareP
     choosable = [o for o in options if may_choose(o, params)]
     cheapest = pick_cheapest(choosable)
     fastest = pick_fastest(choosable)
+    finishes_first = pick_finishes_first(choosable)
     recommended = pick_recommended(choosable, cheapest)
     local = next((o for o in options if o.input.is_local), None)
     amount = percent = None
@@ -349,7 +377,8 @@ def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareP
     return Comparison(
         options=tuple(options), cheapest=cheapest, fastest=fastest, recommended=recommended,
         recommendation_reason=explain(recommended, cheapest, choosable, options), local=local,
-        savings_amount=amount, savings_percent=percent, excluded=tuple(excluded_out),
+        savings_amount=amount, savings_percent=percent, excluded=tuple(excluded_out), finishes_first=finishes_first,
+        best_cloud=pick_cheapest([o for o in choosable if not o.input.is_local]),
     )
 
 

@@ -192,7 +192,7 @@ def annotate_comparison(response: dict, validated: dict) -> dict:
     """Add each option's ``training_hours_low``/``training_hours_high`` and the ``notes`` on how the
     estimated hours shaped the ranking (in place; returns ``response``)."""
     summary = response.get("summary") or {}
-    picks = [summary.get(k) for k in ("cheapest", "fastest", "recommended", "local")]
+    picks = [summary.get(k) for k in ("cheapest", "fastest", "finishes_first", "recommended", "local", "best_cloud")]
     for o in [*response.get("options", []), *(p for p in picks if p)]:
         band = o.get("training_hours_range") or {}
         o["training_hours_low"] = band.get("low")

@@ -36,6 +36,7 @@ def provider_meta(slug: str) -> dict:
         "billing_increment_seconds": _billing_increment(adapter, slug),
         "signup_url": getattr(adapter, "SIGNUP_URL", "") or (guide.signup_url if guide else ""),
         "docs_url": getattr(adapter, "DOCS_URL", "") or (guide.docs_url if guide else ""),
+        "typical_availability": guide.typical_availability if guide else "medium",
     }
 
 
@@ -116,18 +117,19 @@ def cloud_pros_cons(meta: dict, *, source: str, as_of: str | None, stale: bool, 
     cons = list(guide.cons) if guide else []
     inc = meta["billing_increment_seconds"]
     billing = {1: "Billed per second", 60: "Billed per minute"}.get(inc)
-    if billing and billing.lower() not in " ".join(pros).lower():
+    if billing and not _says_billing(pros, inc):
         pros.append(billing)
     if inc >= 3600:
         cons.append("Billed by the hour: a started hour is charged in full")
-    if availability == "high":
+    if not reported:
+        # The guide already describes the typical level ("Generally high availability"): no live claim.
+        cons.append(f"Availability not reported by the provider: {availability} is its typical level, not live stock")
+    elif availability == "high":
         pros.append("Instances readily available now")
     elif availability == "low":
         cons.append("Low availability: very few instances free right now")
     elif availability == "unavailable":
         cons.append("No instances available right now")
-    if not reported:
-        cons.append("Availability not reported by the provider; shown as medium until you check")
     if interruptible:
         pros.append("Interruptible (bid) price: cheaper than on-demand")
         cons.append("Interruptible: the instance can be stopped when outbid; save checkpoints often")
@@ -139,8 +141,28 @@ def cloud_pros_cons(meta: dict, *, source: str, as_of: str | None, stale: bool, 
         when = f" dated {as_of[:10]}" if as_of else ""
         cons.append(f"List price from the built-in catalog{when}, not a live quote")
     if stale:
-        cons.append("Price may be out of date: the last price check failed or is old")
-    return tuple(pros), tuple(cons)
+        cons.append("Price may be out of date: the last price check failed or the price list is old")
+    return _dedupe(pros), _dedupe(cons)
+
+
+_BILLING_WORDS = {1: ("per second", "per-second"), 60: ("per minute", "per-minute")}
+
+
+def _says_billing(lines: list[str], increment: int) -> bool:
+    text = " ".join(lines).lower()
+    return any(w in text for w in _BILLING_WORDS.get(increment, ()))
+
+
+def _dedupe(lines: list[str]) -> tuple[str, ...]:
+    """Drop lines that repeat another (case and punctuation aside)."""
+    seen: set[str] = set()
+    out = []
+    for line in lines:
+        key = "".join(ch for ch in line.lower() if ch.isalnum())
+        if key and key not in seen:
+            seen.add(key)
+            out.append(line)
+    return tuple(out)
 
 
 def local_pros_cons(spec: GpuSpec, *, power_given: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -149,5 +171,6 @@ def local_pros_cons(spec: GpuSpec, *, power_given: bool) -> tuple[tuple[str, ...
     pros = [*guide.pros, f"{spec.memory_gb} GB GPU memory"]
     cons = list(guide.cons)
     if not power_given:
-        cons.append(f"Power draw assumed at the {spec.board_power_w} W board power; set local_power_watts to refine")
+        cons.append(f"Power draw assumed at the {spec.board_power_w} W board power; give your GPU's power in watts "
+                    "(local_power_watts) to refine")
     return tuple(pros), tuple(cons)

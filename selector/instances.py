@@ -38,6 +38,7 @@ def list_instances(validated: dict) -> dict:
             "availability": i.availability, "availability_reported": i.availability_reported, "region": i.region,
             "continent": continent_of(i.region) if i.region else None, "interruptible": i.interruptible,
             "source": i.source, "as_of": i.as_of, "stale": i.stale, "provider_sku": i.provider_sku,
+            "tier": i.tier, "any_region": i.any_region,
             "setup_minutes": {"min": i.setup_minutes[0], "max": i.setup_minutes[1]}, "setup_time": i.setup_time,
         })
     instances.sort(key=lambda r: (r["hourly_rate"], r["id"]))

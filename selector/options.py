@@ -125,18 +125,23 @@ def cloud_options(validated: dict, offers, fresh: dict[str, ProviderFreshness], 
         if apply_count and offer.gpu_count != gpu_count:
             excluded.add("gpu_count", f"{offer.gpu_count} GPUs per instance, {gpu_count} asked for", oid)
             continue
-        if region and offer.region.strip().lower() != region.lower():
+        source, as_of, stale = freshness_of(fresh, offer.provider)
+        # A built-in list price is not tied to a region: the provider sells it wherever it has capacity,
+        # so it is shown as "any region" and the region filters let it through.
+        any_region = source == "catalog" and not offer.region.strip()
+        if region and not any_region and offer.region.strip().lower() != region.lower():
             excluded.add("region", f"Not in region {region}", oid)
             continue
-        if continent and continent_of(offer.region) != continent:
+        if continent and not any_region and continent_of(offer.region) != continent:
             excluded.add("continent", f"Not in {continent}" + ("" if offer.region else " (region not reported)"), oid)
             continue
         if offer.gpu_memory_gb < min_mem:
             excluded.add("memory", f"{gpu_name}: {offer.gpu_memory_gb} GB per GPU, less than the {min_mem:g} GB asked for",
                          oid)
             continue
-        source, as_of, stale = freshness_of(fresh, offer.provider)
-        availability, reported = engine.normalize_availability(offer.availability)
+        # A list price says nothing about stock now: the provider's typical level, not reported.
+        availability, reported = engine.normalize_availability(
+            None if source == "catalog" else offer.availability, meta["typical_availability"])
         pros, cons = cloud_pros_cons(meta, source=source, as_of=as_of, stale=stale, availability=availability,
                                       reported=reported, interruptible=offer.interruptible, tier=offer.tier)
         out.append(engine.OptionInput(
@@ -145,7 +150,8 @@ def cloud_options(validated: dict, offers, fresh: dict[str, ProviderFreshness], 
             setup_minutes=meta["setup_minutes"], setup_time=meta["setup_time"],
             billing_increment_seconds=meta["billing_increment_seconds"], availability=availability, source=source,
             region=offer.region, interruptible=offer.interruptible, as_of=as_of, stale=stale,
-            availability_reported=reported, provider_sku=offer.provider_sku, pros=pros, cons=cons,
+            availability_reported=reported, provider_sku=offer.provider_sku, tier=offer.tier or "",
+            any_region=any_region, pros=pros, cons=cons,
         ))
     return out
 

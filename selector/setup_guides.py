@@ -25,6 +25,9 @@ class ProviderGuide:
     docs_url: str
     pricing: str = ""
     availability: str = ""
+    # The level shown when the provider does not report stock (built-in list prices, APIs without
+    # stock data): the product document's description above as one of high | medium | low.
+    typical_availability: str = "medium"
     best_for: str = ""
     gpus: tuple[str, ...] = ()
     pros: tuple[str, ...] = ()
@@ -33,7 +36,7 @@ class ProviderGuide:
 
 GUIDES: dict[str, ProviderGuide] = {
     "runpod": ProviderGuide(
-        slug="runpod", name="RunPod", estimated_time="5-10 minutes", estimated_minutes=(5, 10),
+        slug="runpod", typical_availability="high", name="RunPod", estimated_time="5-10 minutes", estimated_minutes=(5, 10),
         steps=(
             "Create account at runpod.io",
             "Add payment method and credits",
@@ -50,7 +53,7 @@ GUIDES: dict[str, ProviderGuide] = {
         cons=("5-10 minutes to deploy a pod before training starts",),
     ),
     "lambda": ProviderGuide(
-        slug="lambda", name="Lambda Labs", estimated_time="Immediate (if available)", estimated_minutes=(0, 5),
+        slug="lambda", typical_availability="medium", name="Lambda Labs", estimated_time="Immediate (if available)", estimated_minutes=(0, 5),
         steps=(
             "Create account at lambdalabs.com",
             "Add payment method",
@@ -68,7 +71,7 @@ GUIDES: dict[str, ProviderGuide] = {
         cons=("High demand: instances are often sold out",),
     ),
     "together": ProviderGuide(
-        slug="together", name="Together AI", estimated_time="1-2 minutes", estimated_minutes=(1, 2),
+        slug="together", typical_availability="high", name="Together AI", estimated_time="1-2 minutes", estimated_minutes=(1, 2),
         steps=(
             "Create account at together.ai",
             "Get API key",
@@ -84,7 +87,7 @@ GUIDES: dict[str, ProviderGuide] = {
         cons=("Higher hourly price than GPU rental ($2.00 - $3.50/hr equivalent)", "Only A100 80GB and H100 GPUs"),
     ),
     "vast": ProviderGuide(
-        slug="vast", name="Vast.ai", estimated_time="2-10 minutes", estimated_minutes=(2, 10),
+        slug="vast", typical_availability="medium", name="Vast.ai", estimated_time="2-10 minutes", estimated_minutes=(2, 10),
         steps=(
             "Create account at vast.ai",
             "Add credits (prepaid)",
@@ -101,7 +104,7 @@ GUIDES: dict[str, ProviderGuide] = {
         cons=("Hosts vary in reliability and network speed",),
     ),
     "modal": ProviderGuide(
-        slug="modal", name="Modal", estimated_time="1-3 minutes", estimated_minutes=(1, 3),
+        slug="modal", typical_availability="high", name="Modal", estimated_time="1-3 minutes", estimated_minutes=(1, 3),
         steps=(
             "Create account at modal.com",
             "Install the client (pip install modal) and run `modal setup` to log in",
@@ -117,7 +120,7 @@ GUIDES: dict[str, ProviderGuide] = {
         cons=("Code must be packaged as Modal functions",),
     ),
     "replicate": ProviderGuide(
-        slug="replicate", name="Replicate", estimated_time="1-5 minutes", estimated_minutes=(1, 5),
+        slug="replicate", typical_availability="high", name="Replicate", estimated_time="1-5 minutes", estimated_minutes=(1, 5),
         steps=(
             "Create account at replicate.com",
             "Create an API token",
@@ -133,7 +136,7 @@ GUIDES: dict[str, ProviderGuide] = {
         cons=("Custom training code must be packaged with Cog",),
     ),
     "local": ProviderGuide(
-        slug="local", name="Local GPU", estimated_time="Immediate (your own GPU)", estimated_minutes=(0, 0),
+        slug="local", typical_availability="high", name="Local GPU", estimated_time="Immediate (your own GPU)", estimated_minutes=(0, 0),
         steps=(
             "Check the driver: `nvidia-smi` lists your GPU",
             "Install a CUDA-enabled PyTorch build in a virtual environment",

@@ -153,12 +153,18 @@ class CompareCostsInputSerializer(_FilterFields):
                                                help_text="USD per kWh.")
     local_power_watts = StrictNumberField(required=False, allow_null=True, gt=0, max_value=10000,
                                           help_text="Power draw of the local GPU, W (> 0; default: its board power).")
-    gpu_count = StrictIntegerField(required=False, min_value=1, max_value=64, default=1,
-                                   help_text="GPUs per instance.")
+    gpu_count = StrictIntegerField(
+        required=False, allow_null=True, min_value=1, max_value=64,
+        help_text="GPUs per instance. Without it: 1, or with a workload (or any_gpu_count) each GPU model at the "
+                  "smallest count the job fits on (the other counts are listed in excluded).")
+    any_gpu_count = StrictBooleanField(
+        required=False, default=False,
+        help_text="Without gpu_count and workload: each GPU model at its smallest offered count instead of 1.")
     providers = serializers.ListField(child=ProviderSlugField(min_length=1), required=False, allow_null=True, allow_empty=False,
                                       min_length=1, max_length=20, help_text="Only these providers (slugs).")
     reference_gpu = GpuModelField(required=False, allow_null=True, allow_blank=True,
-                                  help_text="The GPU on which training_hours holds; other GPUs scale by peak throughput.")
+                                  help_text="The GPU on which training_hours holds; other GPUs and counts scale by "
+                                            "their relative throughput.")
     include_unavailable = StrictBooleanField(required=False, default=True)
     sort = serializers.ChoiceField(choices=SORTS, required=False, default="cost", error_messages={
         "invalid_choice": '"{input}" is not a valid sort. Choose one of: ' + ", ".join(SORTS) + "."})
@@ -217,8 +223,13 @@ class OptionSerializer(serializers.Serializer):
     finish_hours = serializers.FloatField(help_text="setup_minutes.max / 60 + training_hours.")
     total_cost = serializers.FloatField(help_text="USD, rounded half-up to cents.")
     availability = serializers.ChoiceField(choices=AVAILABILITY_CHOICES)
-    availability_reported = serializers.BooleanField(help_text='False: the provider said "unknown"; shown as medium.')
+    availability_reported = serializers.BooleanField(
+        help_text="False: the provider did not report stock (built-in list prices, or no stock data); availability "
+                  "is then its typical level, not live, and is never ranked as live stock.")
     region = serializers.CharField(allow_blank=True)
+    any_region = serializers.BooleanField(required=False,
+                                          help_text="A list price not tied to a region; region filters let it through.")
+    tier = serializers.CharField(allow_blank=True, required=False, help_text="community | secure | blank.")
     continent = serializers.CharField(allow_null=True)
     interruptible = serializers.BooleanField()
     source = serializers.CharField(help_text="live | catalog | local")
@@ -235,15 +246,24 @@ class OptionSerializer(serializers.Serializer):
 class SavingsSerializer(serializers.Serializer):
     amount = serializers.FloatField(help_text="Local total_cost minus recommended total_cost, USD.")
     percent = serializers.FloatField(allow_null=True, help_text="amount / local total_cost x 100.")
+    local_saves = serializers.FloatField(allow_null=True, required=False,
+                                         help_text="best_cloud total_cost minus local total_cost, USD (> 0: local is cheaper).")
+    local_extra_hours = serializers.FloatField(allow_null=True, required=False,
+                                               help_text="How much later the local GPU finishes than best_cloud, hours.")
 
 
 class SummarySerializer(serializers.Serializer):
     cheapest = OptionSerializer(allow_null=True)
-    fastest = OptionSerializer(allow_null=True)
+    fastest = OptionSerializer(allow_null=True, help_text="Quickest setup (shown as 'Quickest to start').")
+    finishes_first = OptionSerializer(allow_null=True, required=False,
+                                      help_text="Earliest finish: setup_minutes.max / 60 + training_hours.")
     recommended = OptionSerializer(allow_null=True)
     recommendation_reason = serializers.CharField()
     local = OptionSerializer(allow_null=True)
+    best_cloud = OptionSerializer(allow_null=True, required=False, help_text="The cheapest cloud option that may be chosen.")
     savings_vs_local = SavingsSerializer(allow_null=True)
+    local_excluded = serializers.CharField(allow_null=True, required=False,
+                                           help_text="Why the local GPU is not an option (memory, does not fit).")
 
 
 class ExcludedSerializer(serializers.Serializer):
@@ -266,6 +286,10 @@ class PriceFreshnessSerializer(serializers.Serializer):
     last_error = serializers.CharField(allow_null=True)
     last_attempt_at = serializers.DateTimeField(allow_null=True)
     offer_count = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=("live", "list", "stale", "failed", "none"), required=False)
+    list_age_days = serializers.IntegerField(allow_null=True, required=False,
+                                             help_text="Built-in price lists: days since the list's date.")
+    list_stale = serializers.BooleanField(required=False, help_text="Older than CATALOG_STALE_DAYS.")
 
 
 class CompareCostsOutputSerializer(serializers.Serializer):
@@ -297,6 +321,8 @@ class InstanceSerializer(serializers.Serializer):
     as_of = serializers.DateTimeField(allow_null=True)
     stale = serializers.BooleanField()
     provider_sku = serializers.CharField()
+    tier = serializers.CharField(allow_blank=True, required=False)
+    any_region = serializers.BooleanField(required=False)
     setup_minutes = MinutesRangeSerializer()
     setup_time = serializers.CharField()
 

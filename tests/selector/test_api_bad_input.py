@@ -58,7 +58,7 @@ COMPARE_CASES = [
     ({**OK, "reference_gpu": "GTX 480"}, "reference_gpu", "Known GPUs"),
     ({**OK, "include_unavailable": "yes"}, "include_unavailable", "true or false"),
     ({**OK, "include_unavailable": 1}, "include_unavailable", "true or false"),
-    ({**OK, "sort": "fastest"}, "sort", "cost, speed, availability"),
+    ({**OK, "sort": "fastest"}, "sort", "cost, speed, finish, availability"),
     ({**OK, "sort": ["cost"]}, "sort", "not a valid"),
     ({**OK, "region": ["us-east-1"]}, "region", "valid string"),
     ({**OK, "continent": "Atlantis"}, "continent", "US, EU, Asia"),

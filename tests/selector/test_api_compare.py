@@ -106,9 +106,11 @@ def test_gpu_count_picks_multi_gpu_offers(seeded, api):
 
 def test_region_and_continent_filters(seeded, api):
     data = post(api, {"training_hours": 1, "region": "us-east-1"}).json()
-    assert {o["region"] for o in data["options"]} == {"us-east-1"}
+    assert {o["region"] for o in data["options"] if not o["any_region"]} == {"us-east-1"}
+    # Built-in list prices are sold in any region (issue #13): the filters let them through, marked so.
+    assert all(o["source"] == "catalog" and o["region"] == "" for o in data["options"] if o["any_region"])
     data = post(api, {"training_hours": 1, "continent": "EU"}).json()
-    assert {o["region"] for o in data["options"]} == {"EU-RO-1", "SE"}
+    assert {o["region"] for o in data["options"] if not o["any_region"]} == {"EU-RO-1", "SE"}
     assert any(x["code"] == "continent" for x in data["excluded"])
 
 
@@ -135,7 +137,8 @@ def test_catalog_prices_and_unknown_availability_are_flagged(seeded, api):
     data = post(api, {"training_hours": 1, "providers": ["together"]}).json()
     for o in data["options"]:
         assert o["source"] == "catalog" and o["as_of"].startswith("2026-08-01")
-        assert o["availability"] == "medium" and o["availability_reported"] is False
+        # Together's typical level ("High (auto-scaling)"), not live: issue #13.
+        assert o["availability"] == "high" and o["availability_reported"] is False
         assert any("catalog" in c for c in o["cons"]) and any("not reported" in c for c in o["cons"])
 
 
@@ -153,7 +156,9 @@ def test_sorting_by_speed_and_availability(seeded, api):
     assert setups == sorted(setups)
     data = post(api, {"training_hours": 1, "sort": "availability"}).json()
     rank = {"high": 0, "medium": 1, "low": 2, "unavailable": 3}
-    levels = [rank[o["availability"]] for o in data["options"]]
+    # An unreported (typical) level is never ranked as live stock: at best medium, after reported ones.
+    levels = [(rank[o["availability"]] if o["availability_reported"] else max(rank[o["availability"]], 1),
+               0 if o["availability_reported"] else 1) for o in data["options"]]
     assert levels == sorted(levels)
 
 

@@ -69,14 +69,14 @@ def normalize_availability(raw: str | None, typical: str = "medium") -> tuple[st
     return (typical if typical in ("high", "medium", "low") else "medium"), False
 
 
-def ranked_availability(opt: "OptionInput") -> str:
+def ranked_availability(opt: OptionInput) -> str:
     """The level the ranking uses: a reported level as is; an unreported (typical) one at best medium."""
     if opt.availability_reported or opt.availability in ("low", "unavailable"):
         return opt.availability
     return "medium"
 
 
-def _availability_key(opt: "OptionInput") -> tuple[int, int]:
+def _availability_key(opt: OptionInput) -> tuple[int, int]:
     return _AVAILABILITY_RANK.get(ranked_availability(opt), 9), 0 if opt.availability_reported else 1
 
 

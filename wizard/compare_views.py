@@ -17,12 +17,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .forms import COLUMN_SORTS, SelectorForm
+from .forms import COLUMN_SORTS, SAME_HOURS, SelectorForm
 from .models import Comparison, UserPreferences
 
 DEFAULT_TRAINING_HOURS = 10.0  # the product document's example, for the standalone selector
 # The API's sort names stay the product document's ("speed" is the quickest setup); pages say what each means.
-SORT_LABELS = (("cost", "Cost"), ("speed", "Quickest to start"), ("availability", "Availability"))
+SORT_LABELS = (("cost", "Cost"), ("speed", "Quickest to start"), ("finish", "Finishes first"),
+               ("availability", "Availability"))
 
 
 def refresh_seconds() -> int:
@@ -78,6 +79,7 @@ def selector_initial(request: HttpRequest) -> dict:
         initial.update({
             "sort": prefs.sort, "view": prefs.view_mode, "local_gpu_type": prefs.local_gpu_type,
             "local_electricity_cost": prefs.local_electricity_cost, "min_memory_gb": prefs.min_memory_gb,
+            "local_power_watts": prefs.local_power_watts,
             "providers": list(prefs.preferred_providers or []),
         })
     return initial
@@ -129,7 +131,12 @@ def selector_context(request, form: SelectorForm, payload: dict, page_url: str, 
         "cheapest": selectors.summary_option(result, "cheapest"),
         "fastest": selectors.summary_option(result, "fastest"),
         "recommended": selectors.summary_option(result, "recommended"),
-        "empty": selectors.empty_advice(result), "freshness": selectors.freshness_rows(result),
+        "empty": selectors.empty_advice(
+            result, cleaned, lambda **changes: f"{page_url}?{query_from(cleaned, **changes)}",
+            job_url=reverse("wizard:configure") if mode == "wizard" else ""),
+        "freshness": selectors.freshness_rows(result),
+        "finishes_first": selectors.summary_option(result, "finishes_first"),
+        "savings": selectors.savings_words(summary), "hours_note": selectors.hours_note(payload, result),
         "columns": columns, "sorts": sorts, "views": views, "view": cleaned.get("view") or "auto",
         "sort": cleaned.get("sort") or "cost", "order": order, "refresh_seconds": refresh_seconds(),
         "payload": payload, "query": query_from(cleaned),
@@ -138,15 +145,39 @@ def selector_context(request, form: SelectorForm, payload: dict, page_url: str, 
     }
 
 
+def local_payload(values: dict) -> dict:
+    """The local GPU fields of a compare-costs body (the standalone form and wizard step 1)."""
+    p: dict = {}
+    if values.get("local_gpu_type"):
+        p["local_gpu_type"] = values["local_gpu_type"]
+        if values.get("local_electricity_cost") not in (None, ""):
+            p["local_electricity_cost"] = float(values["local_electricity_cost"])
+        if values.get("local_power_watts"):
+            p["local_power_watts"] = float(values["local_power_watts"])
+    return p
+
+
+def measured_on(values: dict) -> str | None:
+    """The GPU the user's hours hold on: the one picked, else the local GPU; None = the same on every GPU."""
+    picked = values.get("hours_measured_on") or ""
+    if picked == SAME_HOURS:
+        return None
+    return picked or values.get("local_gpu_type") or None
+
+
 def compare_payload(cleaned: dict) -> dict:
-    """The compare-costs request for the standalone selector's form (shown or saved)."""
+    """The compare-costs request for the standalone selector's form (shown or saved). Hours scale by
+    each GPU's relative throughput from the GPU they were measured on; an empty GPU count is
+    "whatever fits" (each GPU model at its smallest offered count)."""
     payload = {"training_hours": cleaned.get("training_hours") or DEFAULT_TRAINING_HOURS}
     if cleaned.get("gpu_count"):
         payload["gpu_count"] = cleaned["gpu_count"]
-    if cleaned.get("local_gpu_type"):
-        payload["local_gpu_type"] = cleaned["local_gpu_type"]
-        if cleaned.get("local_electricity_cost") is not None:
-            payload["local_electricity_cost"] = float(cleaned["local_electricity_cost"])
+    else:
+        payload["any_gpu_count"] = True
+    reference = measured_on(cleaned)
+    if reference:
+        payload["reference_gpu"] = reference
+    payload.update(local_payload(cleaned))
     payload.update(filters_payload(cleaned))
     return payload
 

@@ -31,6 +31,21 @@ def gpu_choices(blank: str = "Any GPU") -> list[tuple[str, str]]:
     return [("", blank)] + [(g.name, f"{g.name} ({g.memory_gb} GB)") for g in GPUS]
 
 
+SAME_HOURS = "same"  # "hours measured on": the same hours on every GPU (no scaling)
+
+
+def measured_on_choices() -> list[tuple[str, str]]:
+    return ([("", "My local GPU, if set"), (SAME_HOURS, "The same on every GPU")]
+            + [(g.name, g.name) for g in GPUS])
+
+
+def local_power_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        label="Local GPU power (watts)", min_value=1, max_value=10000, required=False,
+        help_text="Empty: the GPU's board power (e.g. 450 W for an RTX 4090).",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+
+
 def provider_choices() -> list[tuple[str, str]]:
     return list(provider_names().items())
 
@@ -51,16 +66,21 @@ class ConfigureForm(forms.Form):
     avg_tokens_per_example = forms.IntegerField(label="Average tokens per example", min_value=1, required=False)
     epochs = forms.FloatField(label="Epochs", min_value=0.01, max_value=1000, initial=3,
                               widget=forms.NumberInput(attrs={"step": "any"}))
-    gpu_count = forms.IntegerField(label="GPU count", min_value=1, max_value=64, initial=1)
+    gpu_count = forms.IntegerField(label="GPU count", min_value=1, max_value=64, required=False,
+                                   help_text="Empty: whatever fits (each GPU at the smallest count the job fits on).")
     min_memory_gb = forms.IntegerField(label="Minimum memory per GPU (GB)", min_value=1, max_value=1024, required=False)
     training_hours = forms.FloatField(
         label="I know my hours (overrides the estimate)", min_value=0.01, max_value=100000, required=False,
         help_text="Leave empty to use the estimate for each GPU.",
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
+    hours_measured_on = forms.ChoiceField(
+        label="Hours measured on", choices=measured_on_choices, required=False,
+        help_text="With your hours: the GPU they hold on; other GPUs and counts scale by relative throughput.")
     local_gpu_type = forms.ChoiceField(label="Your local GPU", choices=gpu_choices("No local GPU"), required=False)
     local_electricity_cost = forms.DecimalField(
         label="Electricity price (USD per kWh)", min_value=0, max_value=10, decimal_places=3, required=False,
         widget=forms.NumberInput(attrs={"step": "0.001", "inputmode": "decimal"}))
+    local_power_watts = local_power_field()
 
     def clean(self):
         data = super().clean()
@@ -77,11 +97,14 @@ class SelectorForm(forms.Form):
     # The job (standalone page only; the wizard takes these from step 1).
     training_hours = forms.FloatField(label="Training hours", min_value=0.01, max_value=100000, required=False,
                                       widget=forms.NumberInput(attrs={"step": "any"}))
-    gpu_count = forms.IntegerField(label="GPU count", min_value=1, max_value=64, required=False)
+    hours_measured_on = forms.ChoiceField(label="Hours measured on", choices=measured_on_choices, required=False)
+    gpu_count = forms.IntegerField(label="GPU count", min_value=1, max_value=64, required=False,
+                                   widget=forms.NumberInput(attrs={"placeholder": "whatever fits"}))
     local_gpu_type = forms.ChoiceField(label="Local GPU", choices=gpu_choices("No local GPU"), required=False)
     local_electricity_cost = forms.DecimalField(label="Electricity (USD/kWh)", min_value=0, max_value=10,
                                                 decimal_places=3, required=False,
                                                 widget=forms.NumberInput(attrs={"step": "0.001"}))
+    local_power_watts = local_power_field()
     # Filters.
     gpu_type = forms.ChoiceField(label="GPU type", choices=gpu_choices(), required=False)
     min_memory_gb = forms.IntegerField(label="Minimum memory (GB)", min_value=1, max_value=1024, required=False)
@@ -108,10 +131,12 @@ class PreferencesForm(forms.ModelForm):
         label="Electricity price (USD per kWh)", min_value=0, max_value=10, decimal_places=3, required=False,
         widget=forms.NumberInput(attrs={"step": "0.001", "inputmode": "decimal"}))
     min_memory_gb = forms.IntegerField(label="Minimum memory per GPU (GB)", min_value=1, max_value=1024, required=False)
+    local_power_watts = local_power_field()
 
     class Meta:
         model = UserPreferences
-        fields = ["local_gpu_type", "local_electricity_cost", "min_memory_gb", "preferred_providers", "view_mode", "sort"]
+        fields = ["local_gpu_type", "local_electricity_cost", "local_power_watts", "min_memory_gb", "preferred_providers",
+                  "view_mode", "sort"]
         labels = {"min_memory_gb": "Minimum memory per GPU (GB)", "view_mode": "View mode", "sort": "Sort by"}
 
 

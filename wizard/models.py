@@ -16,7 +16,8 @@ class ViewMode(models.TextChoices):
 
 class SortChoice(models.TextChoices):
     COST = "cost", "Cost (cheapest first)"
-    SPEED = "speed", "Speed (fastest setup first)"
+    SPEED = "speed", "Quickest to start (shortest setup first)"
+    FINISH = "finish", "Finishes first (setup plus training)"
     AVAILABILITY = "availability", "Availability (most available first)"
 
 
@@ -26,6 +27,7 @@ class UserPreferences(models.Model):
     local_electricity_cost = models.DecimalField(
         "electricity price (USD per kWh)", max_digits=6, decimal_places=3, null=True, blank=True)
     min_memory_gb = models.PositiveIntegerField(null=True, blank=True)
+    local_power_watts = models.PositiveIntegerField("local GPU power (watts)", null=True, blank=True)
     preferred_providers = models.JSONField(default=list, blank=True)
     view_mode = models.CharField(max_length=10, choices=ViewMode.choices, default=ViewMode.AUTO)
     sort = models.CharField(max_length=20, choices=SortChoice.choices, default=SortChoice.COST)

@@ -77,18 +77,30 @@ class EstimateOutcome:
     errors: dict = field(default_factory=dict)
 
 
-def run_estimate(workload: dict, *, gpu_count: int = 1, gpu_type: str | None = None) -> EstimateOutcome:
-    """The estimator's answer for step 1, validated by the API's WorkloadSerializer."""
+def run_estimate(workload: dict, *, gpu_count: int | None = 1, gpu_type: str | None = None) -> EstimateOutcome:
+    """The estimator's answer for step 1, validated by the API's WorkloadSerializer. ``gpu_count``
+    None is "whatever fits": each GPU that does not fit on one is estimated at the smallest count
+    it fits on (the count the next step offers)."""
     from selector.api.estimate import WorkloadSerializer
     from selector.estimates import estimate
 
     ser = WorkloadSerializer(data=workload)
     if not ser.is_valid():
         return EstimateOutcome(None, jsonable(ser.errors))
-    request = {"workload": ser.validated_data, "gpu_count": gpu_count}
+    request = {"workload": ser.validated_data, "gpu_count": gpu_count or 1}
     if gpu_type:
         request["gpu_type"] = gpu_type
-    return EstimateOutcome(jsonable(estimate(request)))
+    result = estimate(request)
+    if gpu_count is None:
+        rows = []
+        for row in result.get("estimates", []):
+            n = row.get("min_gpus_to_fit")
+            if not row.get("fits") and n and n > 1:
+                more = estimate({"workload": ser.validated_data, "gpu_type": row["gpu_type"], "gpu_count": n})
+                row = next(iter(more.get("estimates") or []), row)
+            rows.append(row)
+        result = {**result, "estimates": rows, "whatever_fits": True}
+    return EstimateOutcome(jsonable(result))
 
 
 FEATURED_GPUS = ("rtx-4090", "a10", "l40s", "a100-80gb-sxm", "h100-sxm", "h200")
@@ -251,6 +263,21 @@ FILTER_LABELS = {
     "region": "region", "continent": "continent", "unavailable": "'include unavailable options' is off",
     "does_not_fit": "the job does not fit in the GPU's memory",
 }
+# The change that brings options back for each filter: (label, form changes). The wizard's job
+# fields (GPU count, the job itself) are changed on step 1 instead.
+FIXES = {
+    "gpu_count": ("Any GPU count (whatever fits)", {"gpu_count": None}),
+    "memory": ("Clear the minimum memory", {"min_memory_gb": None}),
+    "gpu_type": ("Any GPU type", {"gpu_type": ""}),
+    "provider": ("All providers", {"providers": []}),
+    "region": ("Any region", {"region": ""}),
+    "continent": ("Anywhere", {"continent": ""}),
+    "unavailable": ("Include unavailable options", {"include_unavailable": True}),
+}
+WIZARD_JOB_FIXES = {
+    "gpu_count": "Use more GPUs: leave the GPU count empty (whatever fits)",
+    "does_not_fit": "Use more GPUs or QLoRA: change the job",
+}
 
 
 @dataclass
@@ -258,12 +285,17 @@ class EmptyAdvice:
     kind: str  # memory | backend | filters
     advice: list[str]
     filters: list[str]
+    removed_by: str = ""  # "The GPU count (2) removed 87 options." - the filter that emptied the list
+    fixes: list[dict] = field(default_factory=list)  # [{"label", "url"}]: the change that brings options back
 
 
-def empty_advice(result: dict | None) -> EmptyAdvice | None:
-    """Why no option is listed, and the product document's troubleshooting advice for that case."""
+def empty_advice(result: dict | None, cleaned: dict | None = None, link=None, *, job_url: str = "") -> EmptyAdvice | None:
+    """Why no option is listed: the filter that removed the options (by count), the product
+    document's troubleshooting advice for that case, and links that undo it. ``link(changes)`` builds
+    the page URL with the form changed; ``job_url`` (wizard) is where job fields are changed."""
     if result is None or result.get("options"):
         return None
+    cleaned = cleaned or {}
     prices = _prices_list(result)
     with_data = [p for p in prices if p.get("source")]
     if not with_data:
@@ -275,18 +307,89 @@ def empty_advice(result: dict | None) -> EmptyAdvice | None:
         return EmptyAdvice("backend", advice, [])
     codes: dict[str, int] = {}
     for e in result.get("excluded") or []:
-        if e.get("count", 1):
+        if e.get("count", 1) and e.get("code") != "no_prices":
             codes[e.get("code", "")] = codes.get(e.get("code", ""), 0) + int(e.get("count", 1))
+    ranked = sorted(codes, key=lambda c: -codes[c])
+    used = [FILTER_LABELS.get(c, c) for c in ranked]
+    removed_by = ""
+    if ranked:
+        top = ranked[0]
+        removed_by = f"{_filter_words(top, cleaned)} removed {codes[top]} option{'s' if codes[top] != 1 else ''}."
+    fixes = []
+    for code in ranked:
+        if job_url and code in WIZARD_JOB_FIXES:
+            fixes.append({"label": WIZARD_JOB_FIXES[code], "url": job_url})
+        elif code in FIXES and link is not None:
+            label, changes = FIXES[code]
+            fixes.append({"label": label, "url": link(**changes)})
+        elif code == "does_not_fit" and link is not None:
+            fixes.append({"label": "Any GPU count (whatever fits)", "url": link(gpu_count=None)})
     if codes and set(codes) <= {"memory", "does_not_fit", "gpu_type"}:
         return EmptyAdvice("memory", [
             "Adjust minimum memory requirements: no GPU offered has that much memory (or the job does not fit).",
             "Try different GPU types, or more GPUs.",
-        ], [FILTER_LABELS.get(c, c) for c in codes])
-    used = [FILTER_LABELS.get(c, c) for c in sorted(codes, key=lambda c: -codes[c]) if c != "no_prices"]
+        ], used, removed_by, fixes)
     return EmptyAdvice("filters", [
         "Your filters excluded every option: " + (", ".join(used) if used else "see below") + ".",
         "Widen or clear those filters.",
-    ], used)
+    ], used, removed_by, fixes)
+
+
+def _filter_words(code: str, cleaned: dict) -> str:
+    value = {
+        "memory": f"{cleaned.get('min_memory_gb')} GB" if cleaned.get("min_memory_gb") else "",
+        "gpu_type": cleaned.get("gpu_type") or "", "gpu_count": str(cleaned.get("gpu_count") or ""),
+        "region": cleaned.get("region") or "", "continent": cleaned.get("continent") or "",
+        "provider": ", ".join(cleaned.get("providers") or []),
+    }.get(code, "")
+    if code == "does_not_fit":
+        return "The job's memory need"
+    if code == "unavailable":
+        return "Leaving out unavailable options"
+    label = FILTER_LABELS.get(code, code)
+    return f"The {label} filter" + (f" ({value})" if value else "")
+
+
+def savings_words(summary: dict) -> dict | None:
+    """"Savings vs local" in words: what the local GPU saves against the best cloud option and how
+    much longer it takes, or what the cloud saves against it."""
+    local, cloud = summary.get("local"), summary.get("best_cloud")
+    if not local or not cloud:
+        return None
+    saves = (dec(cloud.get("total_cost")) or Decimal(0)) - (dec(local.get("total_cost")) or Decimal(0))
+    longer = finish_hours(local) - finish_hours(cloud)
+    label = f"{cloud['provider_name']} {cloud['gpu_count']}× {cloud['gpu_type']}" if cloud.get("gpu_count", 1) > 1 \
+        else f"{cloud['provider_name']} {cloud['gpu_type']}"
+    if abs(longer) < 1 / 60:
+        when = "in about the same time"
+    elif longer > 0:
+        when = f"but takes {_hours(longer)} longer"
+    else:
+        when = f"and finishes {_hours(longer)} sooner"
+    if saves > 0:
+        return {"headline": f"Local saves {_money(saves)}",
+                "detail": f"Your local {local['gpu_type']} costs {_money(dec(local['total_cost']))} against "
+                          f"{_money(dec(cloud['total_cost']))} on the best cloud option ({label}), {when}."}
+    if saves < 0:
+        cloud_when = {"in about the same time": "in about the same time"}.get(when) or (
+            f"and finishes {_hours(longer)} sooner" if longer > 0 else f"but takes {_hours(longer)} longer")
+        return {"headline": f"Cloud saves {_money(saves)}",
+                "detail": f"The best cloud option ({label}, {_money(dec(cloud['total_cost']))}) costs less than your "
+                          f"local {local['gpu_type']} ({_money(dec(local['total_cost']))}) {cloud_when}."}
+    return {"headline": "Same cost", "detail": f"Your local {local['gpu_type']} and {label} cost the same, {when}."}
+
+
+def hours_note(payload: dict, result: dict | None) -> str:
+    """What the training hours of each option are based on."""
+    if not result or payload.get("workload"):
+        return ""
+    hours = payload.get("training_hours")
+    ref = payload.get("reference_gpu")
+    if ref:
+        return (f"Hours measured on {ref}: {hours:g} h there. Every other GPU and GPU count is scaled by its relative "
+                "throughput; the Training hours column shows what each option needs.")
+    return (f"The same {hours:g} h on every GPU. Choose the GPU your hours were measured on (“Hours measured on”) to "
+            "scale each GPU and count by its throughput.")
 
 
 def _prices_list(result: dict | None) -> list[dict]:

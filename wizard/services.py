@@ -14,7 +14,8 @@ from .selectors import dec, jsonable
 
 def preferences_save(*, user, data: dict) -> UserPreferences:
     prefs, _ = UserPreferences.objects.get_or_create(user=user)
-    for name in ("local_gpu_type", "local_electricity_cost", "min_memory_gb", "preferred_providers", "view_mode", "sort"):
+    for name in ("local_gpu_type", "local_electricity_cost", "local_power_watts", "min_memory_gb", "preferred_providers",
+                 "view_mode", "sort"):
         if name in data:
             setattr(prefs, name, data[name])
     prefs.save()

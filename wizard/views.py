@@ -15,7 +15,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from selector.setup_guides import GUIDES
 
 from . import selectors, services
-from .compare_views import bind_selector, filters_payload, prefs_of, selector_context, selector_initial
+from .compare_views import (
+    bind_selector,
+    filters_payload,
+    local_payload,
+    measured_on,
+    prefs_of,
+    selector_context,
+    selector_initial,
+)
 from .forms import ConfigureForm, NotesForm, PreferencesForm, SelectorForm
 from .models import Comparison, TrainingJob, UserPreferences
 from .state import WizardState
@@ -36,13 +44,18 @@ def _steps(current: str, state: WizardState) -> list[dict]:
     return out
 
 
+# Step 1 holds the job: step 2's filter form leaves these out.
+JOB_FIELDS = ("training_hours", "hours_measured_on", "gpu_count", "local_gpu_type", "local_electricity_cost",
+              "local_power_watts")
+
+
 def _config_initial(request) -> dict:
-    initial = {"model_params_b": 7, "method": "lora", "precision": "bf16", "epochs": 3, "gpu_count": 1,
+    initial = {"model_params_b": 7, "method": "lora", "precision": "bf16", "epochs": 3,
                "dataset_tokens": 10_000_000}
     prefs = prefs_of(request.user)
     if prefs:
         initial.update({"local_gpu_type": prefs.local_gpu_type, "local_electricity_cost": prefs.local_electricity_cost,
-                        "min_memory_gb": prefs.min_memory_gb})
+                        "min_memory_gb": prefs.min_memory_gb, "local_power_watts": prefs.local_power_watts})
     return initial
 
 
@@ -58,19 +71,23 @@ def workload_payload(config: dict) -> dict:
     return w
 
 
-def wizardcompare_payload(config: dict, filters: dict) -> dict:
-    """Step 1 + step 2 as the API's JSON body: the hours the user knows, else the workload (so each
-    GPU gets its own estimate, exactly as the API does it)."""
+def wizard_compare_payload(config: dict, filters: dict) -> dict:
+    """Step 1 + step 2 as the API's JSON body: the hours the user knows (scaled from the GPU they
+    were measured on), else the workload (so each GPU gets its own estimate, exactly as the API does
+    it). No GPU count: each GPU model at the smallest count the job fits on."""
     p: dict = {}
     if config.get("training_hours"):
         p["training_hours"] = config["training_hours"]
+        reference = measured_on(config)
+        if reference:
+            p["reference_gpu"] = reference
     else:
         p["workload"] = workload_payload(config)
-    p["gpu_count"] = config.get("gpu_count") or 1
-    if config.get("local_gpu_type"):
-        p["local_gpu_type"] = config["local_gpu_type"]
-        if config.get("local_electricity_cost") not in (None, ""):
-            p["local_electricity_cost"] = float(config["local_electricity_cost"])
+    if config.get("gpu_count"):
+        p["gpu_count"] = config["gpu_count"]
+    elif config.get("training_hours"):
+        p["any_gpu_count"] = True
+    p.update(local_payload(config))
     if config.get("min_memory_gb"):
         p["min_memory_gb"] = config["min_memory_gb"]
     p.update(filters_payload(filters))
@@ -82,7 +99,7 @@ def _check_workload(form: ConfigureForm) -> dict | None:
     if not form.is_valid():
         return None
     config = _config_from_form(form.cleaned_data)
-    est = selectors.run_estimate(workload_payload(config), gpu_count=config.get("gpu_count") or 1)
+    est = selectors.run_estimate(workload_payload(config), gpu_count=config.get("gpu_count") or None)
     if est.errors and not config.get("training_hours"):
         for field, errs in est.errors.items():
             target = field if field in form.fields else None
@@ -121,7 +138,7 @@ def _estimate_ctx(form: ConfigureForm, estimate: dict | None) -> dict:
     cleaned = getattr(form, "cleaned_data", {}) or {}
     featured, rest = selectors.estimate_rows(estimate, cleaned.get("local_gpu_type"))
     return {"estimate": estimate, "est_featured": featured, "est_rest": rest,
-            "est_gpu_count": cleaned.get("gpu_count") or 1, "est_override": cleaned.get("training_hours")}
+            "est_gpu_count": cleaned.get("gpu_count"), "est_override": cleaned.get("training_hours")}
 
 
 @login_required
@@ -154,13 +171,13 @@ def wizard_detect_gpu(request: HttpRequest) -> HttpResponse:
 def _wizard_filters(request, state: WizardState) -> SelectorForm:
     if request.GET:
         form = SelectorForm(request.GET)
-        for job_field in ("training_hours", "gpu_count", "local_gpu_type", "local_electricity_cost"):
+        for job_field in JOB_FIELDS:
             form.fields.pop(job_field)  # step 1 holds the job
         if form.is_valid():
             state.set_filters(selectors.jsonable({k: v for k, v in form.cleaned_data.items() if k in SelectorForm.base_fields}))
         return form
     initial = selector_initial(request)
-    for job_field in ("training_hours", "gpu_count", "local_gpu_type", "local_electricity_cost"):
+    for job_field in JOB_FIELDS:
         initial.pop(job_field, None)  # step 1 holds the job
     if state.filters:
         initial = {**initial, **state.filters}
@@ -179,10 +196,10 @@ def wizard_providers(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _wizard_select(request, state)
     form = _wizard_filters(request, state)
-    payload = wizardcompare_payload(state.config, getattr(form, "cleaned_data", {}))
+    payload = wizard_compare_payload(state.config, getattr(form, "cleaned_data", {}))
     ctx = selector_context(request, form, payload, reverse("wizard:providers"), mode="wizard")
     state.set_shown_prices(ctx["options"] + [o for g in ctx["groups"] for o in g.others])
-    ctx.update({"steps": _steps("providers", state), "config": state.config,
+    ctx.update({"steps": _steps("providers", state), "config": state.config, "measured_on": measured_on(state.config),
                 "selected_id": (state.selection or {}).get("option", {}).get("id")})
     template = "selector/compare.html#results" if request.htmx else "wizard/providers.html"
     return render(request, template, ctx)
@@ -192,7 +209,7 @@ def _wizard_select(request, state: WizardState) -> HttpResponse:
     """"Select" on an option: look the id up in a fresh comparison; never trust a price from the form."""
     option_id = (request.POST.get("option_id") or "").strip()
     filters = state.filters or {}
-    payload = wizardcompare_payload(state.config, filters)
+    payload = wizard_compare_payload(state.config, filters)
     outcome = selectors.run_comparison(payload)
     option = selectors.find_option(outcome.result, option_id) if option_id else None
     back = reverse("wizard:providers")
@@ -248,7 +265,7 @@ def wizard_review(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if note:
             return redirect("wizard:review")  # the user must see the new price before launching
-        est = selectors.run_estimate(workload_payload(state.config), gpu_count=state.config.get("gpu_count") or 1)
+        est = selectors.run_estimate(workload_payload(state.config), gpu_count=state.config.get("gpu_count") or None)
         job = services.job_create(user=request.user, configuration=state.config, chosen=fresh, recommended=recommended,
                                   estimate=est.result, selection_id=state.selection.get("comparison_id"))
         state.set_job(job.pk)

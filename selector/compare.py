@@ -23,15 +23,42 @@ from .options import Excluded, cloud_options, local_option, no_price_notes, pric
 
 # --- Compare costs ----------------------------------------------------------------------------------
 
+# The job whose relative throughput scales "hours measured on" a GPU when no workload is given: the
+# wizard's default (a 7B LoRA run in bf16); the ratio between GPUs, not the hours, comes from it.
+REFERENCE_WORKLOAD = {"model_params_b": 7.0, "dataset_tokens": 10_000_000, "method": "lora", "precision": "bf16"}
+
+
 def default_hours_for(validated: dict) -> engine.HoursFor:
-    """Flat ``training_hours``, or scaled by peak throughput relative to ``reference_gpu``."""
+    """Flat ``training_hours``, or, with ``reference_gpu``, scaled for each GPU model and count by the
+    estimator's relative throughput (``selector.estimator.relative_throughput``) against one
+    reference GPU; a GPU the estimator cannot rate falls back to the peak-throughput ratio."""
     hours = float(validated["training_hours"])
     ref = validated.get("reference_gpu")
     ref_spec = resolve_single_gpu(ref) if ref else None
     if ref_spec is None:
         return engine.flat_hours_for(hours)
-    return engine.reference_hours_for(
-        hours, ref_spec.peak_tflops, lambda slug: GPUS_BY_SLUG[slug].peak_tflops if slug in GPUS_BY_SLUG else None)
+    from .estimates import workload_from_validated
+    from .estimator import relative_throughput
+
+    workload = workload_from_validated(REFERENCE_WORKLOAD)
+    cache: dict[tuple[str, int], float | None] = {}
+
+    def relative_of(slug: str, count: int) -> float | None:
+        key = (slug, count)
+        if key not in cache:
+            gpu = GPUS_BY_SLUG.get(slug)
+            value = None
+            if gpu is not None:
+                try:
+                    value = relative_throughput(workload, gpu, max(1, int(count or 1)), ref_spec)
+                except (ArithmeticError, ValueError):
+                    value = None
+                if not value and ref_spec.peak_tflops:
+                    value = gpu.peak_tflops * count * engine.multi_gpu_efficiency(count) / ref_spec.peak_tflops
+            cache[key] = value
+        return cache[key]
+
+    return engine.relative_hours_for(hours, relative_of)
 
 
 def option_dict(o: engine.Option) -> dict:

@@ -124,6 +124,19 @@ def reference_hours_for(hours: float, reference_peak_tflops: float, peak_tflops_
     return hours_for
 
 
+def relative_hours_for(hours: float, relative_of: Callable[[str, int], float | None]) -> HoursFor:
+    """``hours`` hold on the reference GPU; an option trains for ``hours / relative_of(gpu, count)``
+    (its throughput relative to the reference, from the estimator). Unknown throughput keeps the flat hours."""
+
+    def hours_for(gpu_slug: str, gpu_count: int) -> HoursResult:
+        rel = relative_of(gpu_slug, gpu_count)
+        if not rel or rel <= 0 or not math.isfinite(rel):
+            return HoursResult(hours=hours)
+        return HoursResult(hours=hours / rel)
+
+    return hours_for
+
+
 @dataclass(frozen=True)
 class OptionInput:
     """One thing the user could run on: a cloud offer, or the local GPU (``source == "local"``)."""

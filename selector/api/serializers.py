@@ -164,7 +164,7 @@ class CompareCostsInputSerializer(_FilterFields):
                                       min_length=1, max_length=20, help_text="Only these providers (slugs).")
     reference_gpu = GpuModelField(required=False, allow_null=True, allow_blank=True,
                                   help_text="The GPU on which training_hours holds; other GPUs and counts scale by "
-                                            "their relative throughput.")
+                                            "the estimator's relative throughput (for a 7B LoRA job).")
     include_unavailable = StrictBooleanField(required=False, default=True)
     sort = serializers.ChoiceField(choices=SORTS, required=False, default="cost", error_messages={
         "invalid_choice": '"{input}" is not a valid sort. Choose one of: ' + ", ".join(SORTS) + "."})

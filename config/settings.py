@@ -227,12 +227,19 @@ PRICING_OFFLINE = envbool("PRICING_OFFLINE")
 # A built-in price list older than this many days is marked stale (its figures are list prices).
 CATALOG_STALE_DAYS = envint("CATALOG_STALE_DAYS", 30)
 PROVIDER_SETTINGS = {
+    # RunPod: its RateLimit headers pace the per-count availability calls (runpod adapter).
     "runpod": {"key_env": "RUNPOD_API_KEY", "url_env": "RUNPOD_API_URL", "default_url": "https://api.runpod.io/v2"},
     "lambda": {"key_env": "LAMBDA_API_KEY", "url_env": "LAMBDA_API_URL", "default_url": "https://cloud.lambda.ai/api/v1"},
-    "together": {"key_env": "TOGETHER_API_KEY", "url_env": "TOGETHER_API_URL", "default_url": "https://api.together.xyz/v1"},
-    "vast": {"key_env": "VAST_API_KEY", "url_env": "VAST_API_URL", "default_url": "https://console.vast.ai/api/v0"},
+    # api.together.xyz is the old host and may redirect to api.together.ai: both are Together's.
+    "together": {"key_env": "TOGETHER_API_KEY", "url_env": "TOGETHER_API_URL", "default_url": "https://api.together.ai/v1",
+                 "redirect_hosts": ["api.together.ai", "api.together.xyz"]},
+    # Vast's search: 10 requests/minute per IP, and a plain-text 429 without Retry-After.
+    "vast": {"key_env": "VAST_API_KEY", "url_env": "VAST_API_URL", "default_url": "https://console.vast.ai/api/v0",
+             "min_interval_s": 6.0, "rate_limit_wait_s": 6.0, "redirect_hosts": ["console.vast.ai", "cloud.vast.ai"]},
     "modal": {"key_env": None, "url_env": None, "default_url": ""},
-    "replicate": {"key_env": "REPLICATE_API_KEY", "url_env": "REPLICATE_API_URL", "default_url": "https://api.replicate.com/v1"},
+    # REPLICATE_API_TOKEN is the name Replicate's own tools and docs use; REPLICATE_API_KEY still works.
+    "replicate": {"key_env": "REPLICATE_API_TOKEN", "key_env_aliases": ["REPLICATE_API_KEY"],
+                  "url_env": "REPLICATE_API_URL", "default_url": "https://api.replicate.com/v1"},
 }
 # Overall deadline for one provider poll (connect + all reads + retries), seconds.
 # Each process re-reads the providers' price pointers at most this often (seconds; 0 = every read).

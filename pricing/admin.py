@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from .models import GpuModel, Offer, PollRun, ProviderState
 
@@ -25,11 +25,28 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(PollRun)
 class PollRunAdmin(ReadOnlyAdmin):
     list_display = ("provider", "started_at", "status", "source", "catalog_date", "offer_count", "skipped_count",
-                    "duration_ms", "error")
-    list_filter = ("provider", "status", "source")
-    # unknown_gpus tells whoever maintains pricing/gpus.py which provider names need an alias.
-    readonly_fields = ("unknown_gpus",)
+                    "request_count", "complete", "duration_ms", "error")
+    list_filter = ("provider", "status", "source", "complete")
+    # unknown_gpus tells whoever maintains pricing/gpus.py which provider names need an alias;
+    # dropped lists every row the poll could not use and why (unknown GPU, unpriced SKU, failed check).
+    readonly_fields = ("unknown_gpus", "dropped", "suspect_reason", "coverage_note", "accepted_at", "accepted_by")
     date_hierarchy = "started_at"
+    actions = ["accept_suspect"]
+
+    @admin.action(description="Accept the selected suspect polls (serve their prices)")
+    def accept_suspect(self, request, queryset):
+        from .services import poll_accept_suspect
+
+        if not request.user.is_superuser:
+            self.message_user(request, "Only a superuser can accept a suspect poll.", messages.ERROR)
+            return
+        for run in queryset.order_by("started_at"):
+            try:
+                poll_accept_suspect(run.pk, by=request.user.get_username())
+            except ValueError as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+            else:
+                self.message_user(request, f"poll {run.pk} ({run.provider}) accepted: its prices are current now")
 
 
 @admin.register(Offer)

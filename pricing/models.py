@@ -49,6 +49,9 @@ class PollRun(models.Model):
         RUNNING = "running", "Running"
         OK = "ok", "OK"
         FAILED = "failed", "Failed"
+        # Answered, but failed the checks of pricing.poll_checks: stored, not served, until an
+        # operator accepts it (admin action or ``refresh_prices --accept-suspect``).
+        SUSPECT = "suspect", "Suspect"
 
     provider = models.CharField(max_length=20, db_index=True)
     started_at = models.DateTimeField()
@@ -62,6 +65,17 @@ class PollRun(models.Model):
     unknown_gpus = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    # HTTP requests the poll made (retries and redirects included): rate limits are per request.
+    request_count = models.PositiveIntegerField(default=0)
+    # False when the adapter could not see everything (a rate limit or a budget stopped it).
+    complete = models.BooleanField(default=True)
+    coverage_note = models.TextField(blank=True)
+    # The rows this poll dropped and why: [{"reason", "item", "detail"}] (the first 200).
+    dropped = models.JSONField(default=list, blank=True)
+    # Why the checks found the poll suspect (status "suspect"), kept after an operator accepts it.
+    suspect_reason = models.TextField(blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -86,6 +100,8 @@ class Offer(models.Model):
     availability = models.CharField(max_length=12, choices=Availability.choices)
     interruptible = models.BooleanField(default=False)
     tier = models.CharField(max_length=20, blank=True)
+    # "instance" (run your own code) or "dedicated endpoint" (Together's inference endpoints).
+    kind = models.CharField(max_length=24, default="instance")
     observed_at = models.DateTimeField()
 
     class Meta:

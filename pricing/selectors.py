@@ -19,7 +19,7 @@ from .providers.registry import PROVIDERS
 class ProviderFreshness:
     provider: str
     name: str
-    status: str  # ok | failing | no data | polling
+    status: str  # ok | failing | suspect | no data | polling
     source: str | None  # live | catalog | None (never polled)
     as_of: dt.datetime | None  # when the served prices were observed (catalog: the list's date)
     stale: bool
@@ -31,6 +31,10 @@ class ProviderFreshness:
     # older than settings.CATALOG_STALE_DAYS. None for live prices.
     list_age_days: int | None = None
     list_stale: bool = False
+    # Why the served prices are stale ("" when they are not): the failed or suspect poll's reason,
+    # the list's age, or the poll's age.
+    stale_reason: str = ""
+    last_poll: dict | None = None  # the latest attempt: status, requests, coverage, dropped rows
 
     @property
     def state(self) -> str:
@@ -47,11 +51,37 @@ class ProviderFreshness:
         return {
             "provider": self.provider, "name": self.name, "status": self.status, "source": self.source,
             "as_of": self.as_of.isoformat() if self.as_of else None, "stale": self.stale,
+            "stale_reason": self.stale_reason or None,
             "age_seconds": self.age_seconds, "last_error": self.last_error or None,
             "last_attempt_at": self.last_attempt_at.isoformat() if self.last_attempt_at else None,
             "offer_count": self.offer_count, "state": self.state,
             "list_age_days": self.list_age_days, "list_stale": self.list_stale,
         }
+
+
+# GET /api/cloud/providers lists at most this many dropped rows per provider (the admin has all).
+DROPPED_SHOWN = 50
+
+
+def poll_record(run: PollRun | None) -> dict | None:
+    """What a poll record says about itself, for GET /api/cloud/providers."""
+    if run is None:
+        return None
+    dropped = list(run.dropped or [])
+    by_reason: dict[str, int] = {}
+    for d in dropped:
+        by_reason[d.get("reason", "")] = by_reason.get(d.get("reason", ""), 0) + 1
+    return {
+        "id": run.pk, "status": run.status, "source": run.source,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "request_count": run.request_count, "offer_count": run.offer_count,
+        "complete": run.complete, "coverage_note": run.coverage_note or None,
+        "suspect_reason": run.suspect_reason or None,
+        "accepted_at": run.accepted_at.isoformat() if run.accepted_at else None,
+        "dropped_count": run.skipped_count, "dropped_by_reason": by_reason,
+        "dropped": dropped[:DROPPED_SHOWN], "unknown_gpus": list(run.unknown_gpus or []),
+    }
 
 
 def stale_after_seconds() -> int:
@@ -74,10 +104,19 @@ def provider_freshness(states: list[ProviderState] | None = None) -> dict[str, P
         cur: PollRun | None = st.current_poll if st else None
         last: PollRun | None = st.last_attempt if st else None
         failing = bool(last and last.status == PollRun.Status.FAILED)
+        suspect = bool(last and last.status == PollRun.Status.SUSPECT)
+        bad = "failing" if failing else "suspect" if suspect else ""
+        reason = ""
+        if failing:
+            reason = f"the last poll failed: {last.error}"
+        elif suspect:
+            reason = f"the last poll was held back as suspect: {last.suspect_reason}"
+        record = poll_record(last)
         if cur is None:
             out[slug] = ProviderFreshness(
-                slug, adapter.NAME, "failing" if failing else "no data", None, None, True, None,
-                last.error if failing else "", last.started_at if last else None, 0)
+                slug, adapter.NAME, bad or "no data", None, None, True, None,
+                last.error if bad else "", last.started_at if last else None, 0,
+                stale_reason=reason or "no prices yet", last_poll=record)
             continue
         observed = cur.finished_at or cur.started_at
         age = int((now - observed).total_seconds())
@@ -90,11 +129,16 @@ def provider_freshness(states: list[ProviderState] | None = None) -> dict[str, P
             list_stale = list_age > catalog_stale_days()
         else:
             as_of = observed
-        stale = failing or age > stale_after_seconds() or list_stale
+        too_old = age > stale_after_seconds()
+        stale = bool(bad) or too_old or list_stale
+        if not reason and list_stale:
+            reason = f"the built-in price list is {list_age} days old"
+        elif not reason and too_old:
+            reason = f"no successful poll for {age // 60} minutes"
         out[slug] = ProviderFreshness(
-            slug, adapter.NAME, "failing" if failing else "ok", cur.source, as_of, stale, age,
-            last.error if failing else "", last.started_at if last else None, cur.offer_count,
-            list_age_days=list_age, list_stale=list_stale)
+            slug, adapter.NAME, bad or "ok", cur.source, as_of, stale, age,
+            last.error if bad else "", last.started_at if last else None, cur.offer_count,
+            list_age_days=list_age, list_stale=list_stale, stale_reason=reason, last_poll=record)
     return out
 
 

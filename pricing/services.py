@@ -20,7 +20,8 @@ from django.utils.module_loading import import_string
 from .gpus import GPUS
 from .history import history_rollup_poll
 from .models import GpuModel, Offer, PollRun, ProviderState, Source
-from .providers.base import FetchResult, ProviderError
+from .poll_checks import PollSummary, check_poll
+from .providers.base import DROP_UNKNOWN_GPU, MAX_DROPPED_RECORDED, FetchResult, ProviderError
 from .providers.http import build_client
 from .providers.registry import PROVIDERS, uses_live_api
 
@@ -64,8 +65,9 @@ def _release(slug: str, token: str) -> None:
 
 
 class NoUsableOffers(ProviderError):
-    """A poll that parsed but yielded nothing to store. Storing it would move the pointer to an
-    empty poll and wipe the last good prices, so it counts as a failed poll instead."""
+    """A first poll that parsed but yielded nothing to store: there are no last good prices it
+    could be held against, so it counts as a failed poll. (After a good poll, an empty answer is
+    a suspect poll instead: see pricing.poll_checks.)"""
 
 
 def poll_provider(slug: str, *, transport: httpx.BaseTransport | None = None) -> PollRun | None:
@@ -84,17 +86,21 @@ def poll_provider(slug: str, *, transport: httpx.BaseTransport | None = None) ->
         run = PollRun.objects.create(provider=slug, started_at=timezone.now(),
                                      source=Source.LIVE if live else Source.CATALOG)
         ProviderState.objects.filter(provider=slug).update(last_attempt=run)
+        client = build_client(slug, transport=transport) if live else None
         try:
-            result = adapter.fetch(build_client(slug, transport=transport)) if live else adapter.catalog_offers()
+            result = adapter.fetch(client) if live else adapter.catalog_offers()
             if not isinstance(result, FetchResult):
                 raise ProviderError(f"{slug}: adapter returned no result")
         except ProviderError as exc:
+            run.request_count = client.request_count if client else 0
             return _fail(run, str(exc), t0)
         except Exception as exc:  # an adapter bug must not take the other providers down
             # Logged with a redacted traceback: an exception's text may carry a key or a header.
             logger.error("poll %s: unexpected adapter error\n%s", slug, redact(traceback.format_exc()))
+            run.request_count = client.request_count if client else 0
             return _fail(run, f"{slug}: unexpected error while reading the provider's answer "
                               f"({type(exc).__name__})", t0)
+        run.request_count = client.request_count if client else 0
         try:
             return snapshot_record(run, result, t0=t0)
         except NoUsableOffers as exc:
@@ -126,9 +132,13 @@ def _fail(run: PollRun, message: str, t0: float, *, result: FetchResult | None =
     run.offer_count = 0
     run.skipped_count = result.skipped if result else 0
     run.unknown_gpus = sorted(set(result.unknown_gpus))[:200] if result else []
+    run.dropped = [d.as_dict() for d in result.dropped][:MAX_DROPPED_RECORDED] if result else []
+    if result is not None:
+        run.complete, run.coverage_note = result.complete, result.coverage_note[:2000]
     with transaction.atomic():
         run.save(update_fields=["status", "error", "finished_at", "duration_ms", "offer_count",
-                                "skipped_count", "unknown_gpus"])
+                                "skipped_count", "unknown_gpus", "request_count", "dropped", "complete",
+                                "coverage_note"])
     logger.warning("poll %s failed: %s", run.provider, message)
     return run
 
@@ -137,57 +147,91 @@ def redact(message: str) -> str:
     """Remove any configured provider key from a message (a provider may echo it back in an error
     body); messages end up in the database, the logs and the UI."""
     for conf in settings.PROVIDER_SETTINGS.values():
-        key = os.environ.get(conf["key_env"], "").strip() if conf.get("key_env") else ""
-        if len(key) >= 4:
-            message = message.replace(key, "[redacted]")
+        for name in (conf.get("key_env"), *conf.get("key_env_aliases", ())):
+            key = os.environ.get(name, "").strip() if name else ""
+            if len(key) >= 4:
+                message = message.replace(key, "[redacted]")
     return message
+
+
+def _last_good_summary(provider: str) -> PollSummary | None:
+    """The provider's current (last good) poll, summarised for pricing.poll_checks."""
+    state = ProviderState.objects.select_related("current_poll").filter(provider=provider).first()
+    cur = state.current_poll if state else None
+    if cur is None:
+        return None
+    rows = Offer.objects.filter(poll=cur).values_list("gpu__slug", "usd_per_gpu_hour", "interruptible")
+    return PollSummary.of(cur.source, rows)
 
 
 @transaction.atomic
 def snapshot_record(run: PollRun, result: FetchResult, *, t0: float | None = None) -> PollRun:
-    """Store a poll's offers and move the provider's pointer to it, in one transaction: readers see
-    the previous complete poll or this one, never a mix. A constant number of queries whatever
-    the number of offers."""
+    """Check a poll (pricing.poll_checks), store its offers, and move the provider's pointer to it
+    when it passed, in one transaction: readers see the previous complete poll or this one, never
+    a mix. A suspect poll is stored with its reason but the pointer stays on the last good poll
+    (whose prices are then reported stale with that reason) until an operator accepts it. A
+    constant number of queries whatever the number of offers."""
     gpus = {g.slug: g for g in GpuModel.objects.all()}
     if len(gpus) < len(GPUS):
         gpus = gpu_catalog_sync()
     now = timezone.now()
-    rows = []
-    skipped = result.skipped
-    unknown = list(result.unknown_gpus)
+    usable = []
     for o in result.offers:
-        gpu = gpus.get(o.gpu_slug)
-        if gpu is None or o.gpu_count < 1 or o.usd_per_hour <= 0:
-            skipped += 1
-            if gpu is None and o.gpu_slug not in unknown:
-                unknown.append(o.gpu_slug)
-            continue
-        rows.append(Offer(
-            poll=run, provider=run.provider, provider_sku=o.provider_sku[:200], gpu=gpu,
+        if gpus.get(o.gpu_slug) is None:
+            result.drop(DROP_UNKNOWN_GPU, o.gpu_slug, f"{o.provider_sku}: not in the GPU catalog")
+        elif o.gpu_count < 1 or o.usd_per_hour <= 0:
+            result.drop("bad row", o.provider_sku, "no GPUs or no positive price")
+        else:
+            usable.append(o)
+    verdict = check_poll(usable, source=result.source, previous=_last_good_summary(run.provider))
+    for d in verdict.dropped:
+        result.drop(d.reason, d.item, d.detail)
+    rows = [
+        Offer(
+            poll=run, provider=run.provider, provider_sku=o.provider_sku[:200], gpu=gpus[o.gpu_slug],
             gpu_count=o.gpu_count, gpu_memory_gb=o.gpu_memory_gb, usd_per_hour=o.usd_per_hour,
             usd_per_gpu_hour=o.usd_per_gpu_hour, region=o.region[:100], availability=o.availability,
-            interruptible=o.interruptible, tier=o.tier, observed_at=now,
-        ))
-    if not rows:
+            interruptible=o.interruptible, tier=o.tier, kind=o.kind, observed_at=now,
+        )
+        for o in verdict.offers
+    ]
+    if not rows and not verdict.suspect:
         raise NoUsableOffers(f"{run.provider}: provider returned no usable offers "
-                             f"({skipped} rows skipped); last good prices kept")
+                             f"({result.skipped} rows skipped); last good prices kept")
     Offer.objects.bulk_create(rows, batch_size=2000)
-    run.status = PollRun.Status.OK
     run.source = result.source
     run.catalog_date = result.catalog_date
     run.offer_count = len(rows)
-    run.skipped_count = skipped
-    run.unknown_gpus = sorted(set(unknown))[:200]
-    run.error = "; ".join(result.notes)[:2000]
+    run.skipped_count = result.skipped
+    run.unknown_gpus = sorted(set(result.unknown_gpus))[:200]
+    run.dropped = [d.as_dict() for d in result.dropped][:MAX_DROPPED_RECORDED]
+    run.complete, run.coverage_note = result.complete, result.coverage_note[:2000]
     run.finished_at = now
     if t0 is not None:
         run.duration_ms = int((time.monotonic() - t0) * 1000)
+    if verdict.suspect:
+        reason = verdict.reason
+        if not rows:
+            reason = f"no usable offers ({result.skipped} rows skipped): {reason}"
+        run.status = PollRun.Status.SUSPECT
+        run.suspect_reason = reason[:2000]
+        run.error = redact(f"{run.provider}: suspect poll, not served: {reason}; last good prices kept "
+                           "(accept it in the admin or with refresh_prices --accept-suspect)")[:2000]
+        run.save()
+        logger.warning("poll %s suspect: %s", run.provider, reason)
+        return run
+    run.status = PollRun.Status.OK
+    run.error = "; ".join(result.notes)[:2000]
     run.save()
+    _make_current(run)
+    return run
+
+
+def _make_current(run: PollRun) -> None:
     ProviderState.objects.filter(provider=run.provider).update(current_poll=run)
     _history_rollup(run)
     # After commit (never before: a rolled-back poll must not notify anyone), one hand-off.
     transaction.on_commit(partial(poll_committed, run.pk), robust=True)
-    return run
 
 
 def _history_rollup(run: PollRun) -> None:
@@ -209,3 +253,34 @@ def poll_committed(poll_id: int) -> None:
     path = getattr(settings, "PRICE_POLL_HANDOFF", "")
     if path:
         import_string(path)(poll_id)
+
+
+@transaction.atomic
+def poll_accept_suspect(poll_id: int, *, by: str = "") -> PollRun:
+    """An operator's word that a suspect poll is right (a real price change, a provider that really
+    dropped a GPU): it becomes the provider's current poll, as if it had passed (history rollup and
+    alerts included). Only a suspect poll newer than the provider's current poll can be accepted (an
+    older one would bring back prices that a later poll replaced). Raises ValueError saying why not."""
+    run = PollRun.objects.select_for_update().get(pk=poll_id)
+    if run.status != PollRun.Status.SUSPECT:
+        raise ValueError(f"poll {run.pk} ({run.provider}) is {run.status}, not suspect")
+    state, _ = ProviderState.objects.get_or_create(provider=run.provider)
+    cur = state.current_poll
+    if cur is not None and cur.started_at > run.started_at:
+        raise ValueError(f"poll {run.pk} ({run.provider}) is older than the current poll {cur.pk}")
+    run.status = PollRun.Status.OK
+    run.accepted_at = timezone.now()
+    run.accepted_by = by[:150]
+    run.error = f"accepted by {by or 'an operator'}: {run.suspect_reason}"[:2000]
+    run.save()
+    _make_current(run)
+    return run
+
+
+def newest_suspect_polls(providers: list[str] | None = None) -> list[PollRun]:
+    """Per provider, its last attempt when that attempt is suspect (what --accept-suspect accepts)."""
+    states = ProviderState.objects.select_related("last_attempt")
+    if providers:
+        states = states.filter(provider__in=providers)
+    return [s.last_attempt for s in states
+            if s.last_attempt is not None and s.last_attempt.status == PollRun.Status.SUSPECT]

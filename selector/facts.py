@@ -90,6 +90,7 @@ def provider_status() -> dict:
     for slug, fresh in provider_freshness().items():
         meta = provider_meta(slug)
         row = fresh.as_dict()
+        row["last_poll"] = fresh.last_poll  # the latest attempt: requests, coverage, dropped rows and why
         row.update(setup_minutes={"min": meta["setup_minutes"][0], "max": meta["setup_minutes"][1]},
                    setup_time=meta["setup_time"], billing_increment_seconds=meta["billing_increment_seconds"])
         out.append(row)

@@ -22,10 +22,36 @@ class ProviderOffer:
     availability: str = "unknown"  # high | medium | low | unavailable | unknown
     interruptible: bool = False
     tier: str = ""  # RunPod: secure | community; Vast: on-demand | interruptible
+    # What is rented: a GPU "instance" (a VM/pod/container you run your own code on) or a
+    # "dedicated endpoint" (Together's /hardware: inference endpoints serving a hosted model, which
+    # a training job cannot use; the selector leaves them out unless asked).
+    kind: str = "instance"
 
     @property
     def usd_per_gpu_hour(self) -> Decimal:
         return (self.usd_per_hour / self.gpu_count).quantize(Decimal("0.0001"))
+
+
+KIND_INSTANCE = "instance"
+KIND_DEDICATED_ENDPOINT = "dedicated endpoint"
+
+# Why a poll dropped a row (recorded on the PollRun, shown in the admin and GET /api/cloud/providers).
+DROP_UNKNOWN_GPU = "unknown GPU"
+DROP_UNPRICED_SKU = "unpriced SKU"
+DROP_BAD_ROW = "bad row"  # no price, zero/negative price, no GPU count, not an object
+DROP_FAILED_CHECK = "failed check"  # pricing.poll_checks: implausible price for the GPU
+
+MAX_DROPPED_RECORDED = 200
+
+
+@dataclass(frozen=True)
+class DroppedRow:
+    reason: str  # one of the DROP_* values
+    item: str  # what was dropped: a GPU name, a SKU, a row id
+    detail: str = ""
+
+    def as_dict(self) -> dict:
+        return {"reason": self.reason, "item": self.item, "detail": self.detail}
 
 
 @dataclass
@@ -36,6 +62,25 @@ class FetchResult:
     skipped: int = 0  # rows dropped (no price, negative price, unknown GPU, ...)
     unknown_gpus: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Every dropped row with its reason (the first MAX_DROPPED_RECORDED; ``skipped`` counts all).
+    dropped: list[DroppedRow] = field(default_factory=list)
+    # False when the adapter knows it could not see everything (a rate limit or a budget stopped
+    # it); ``coverage_note`` says what was missed. Recorded on the PollRun.
+    complete: bool = True
+    coverage_note: str = ""
+
+    def drop(self, reason: str, item: str, detail: str = "") -> None:
+        """Count a row the poll could not use and say why."""
+        self.skipped += 1
+        item = str(item)[:200]
+        if reason == DROP_UNKNOWN_GPU and item not in self.unknown_gpus:
+            self.unknown_gpus.append(item)
+        if len(self.dropped) < MAX_DROPPED_RECORDED:
+            self.dropped.append(DroppedRow(reason, item, detail[:300]))
+
+    def incomplete(self, note: str) -> None:
+        self.complete = False
+        self.coverage_note = f"{self.coverage_note}; {note}" if self.coverage_note else note
 
 
 class ProviderError(Exception):
@@ -47,9 +92,10 @@ class ProviderError(Exception):
 class TransientProviderError(ProviderError):
     transient = True
 
-    def __init__(self, message: str, retry_after: float | None = None):
+    def __init__(self, message: str, retry_after: float | None = None, *, rate_limited: bool = False):
         super().__init__(message)
         self.retry_after = retry_after
+        self.rate_limited = rate_limited
 
 
 class AuthError(ProviderError):

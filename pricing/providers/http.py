@@ -25,6 +25,7 @@ from .base import AuthError, PayloadError, ProviderError, TransientProviderError
 
 USER_AGENT = "compute-provider-selector/1.0 (+polling with the team's own API key)"
 MAX_ATTEMPTS = 3
+MAX_REDIRECTS = 3
 # Replaced in tests so retries do not sleep.
 sleep = time.sleep
 
@@ -39,7 +40,16 @@ class ProviderClient:
     max_bytes: int
     transport: httpx.BaseTransport | None = None
     min_interval_s: float = 0.0  # politeness between requests of one poll (rate limits)
+    # How long to wait after a 429 that names no Retry-After (Vast's plain-text 429): None = backoff.
+    rate_limit_wait_s: float | None = None
+    # Hosts a redirect may lead to (the provider's own domains); any other redirect is reported.
+    redirect_hosts: tuple[str, ...] = ()
+    # What the poll record shows: HTTP requests made (retries included) and the last answer's headers
+    # (RunPod's RateLimit headers tell the adapter how many calls are left).
+    request_count: int = field(default=0, init=False)
+    last_headers: httpx.Headers | None = field(default=None, init=False, repr=False)
     _last_request_at: float | None = field(default=None, init=False, repr=False)
+    _slept_since_request: float = field(default=0.0, init=False, repr=False)
 
     def request_json(self, method: str, path: str, *, params: dict | None = None,
                      json_body: Any = None) -> Any:
@@ -57,11 +67,19 @@ class ProviderClient:
                 last_error = exc
                 if attempt == MAX_ATTEMPTS:
                     break
-                delay = exc.retry_after if exc.retry_after is not None else min(4.0, 0.5 * 2 ** (attempt - 1))
+                delay = exc.retry_after
+                if delay is None and exc.rate_limited and self.rate_limit_wait_s is not None:
+                    delay = self.rate_limit_wait_s  # no Retry-After: wait a whole window, don't hammer
+                if delay is None:
+                    delay = min(4.0, 0.5 * 2 ** (attempt - 1))
                 delay += random.uniform(0, 0.1)
                 if time.monotonic() - start + delay >= self.deadline_s:
                     break  # waiting would pass the deadline: give up now, the next poll retries
                 sleep(delay)
+                if exc.retry_after is not None:
+                    self._last_request_at = None  # the server said when to come back: trust it
+                else:
+                    self._slept_since_request += delay
         if last_error is None:
             last_error = TransientProviderError(f"{self.slug}: no answer within the {self.deadline_s:g}s deadline")
         raise last_error
@@ -69,22 +87,34 @@ class ProviderClient:
     def _pace(self) -> None:
         """Keep ``min_interval_s`` between this client's requests (providers rate-limit per key)."""
         if self.min_interval_s and self._last_request_at is not None:
-            wait = self.min_interval_s - (time.monotonic() - self._last_request_at)
+            # Time spent in a retry's sleep counts (and keeps tests with a fake sleep honest).
+            wait = self.min_interval_s - (time.monotonic() - self._last_request_at) - self._slept_since_request
             if wait > 0:
                 sleep(wait)
         self._last_request_at = time.monotonic()
+        self._slept_since_request = 0.0
 
     def _once(self, method, path, params, json_body, start) -> Any:
-        url = self.base_url.rstrip("/") + "/" + path.lstrip("/")
+        url = httpx.URL(self.base_url.rstrip("/") + "/" + path.lstrip("/"))
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         remaining = max(0.1, self.deadline_s - (time.monotonic() - start))
         timeout = httpx.Timeout(min(10.0, remaining), connect=min(5.0, remaining))
         try:
+            # Redirects are followed by hand: only to the provider's own hosts (the key goes with
+            # the request), a few hops at most; anything else is reported as a redirect.
             with httpx.Client(transport=self.transport, timeout=timeout, follow_redirects=False) as client:
-                with client.stream(method, url, params=params, json=json_body, headers=headers) as response:
-                    body = self._read_capped(response, start)
+                for _hop in range(MAX_REDIRECTS + 1):
+                    self.request_count += 1
+                    with client.stream(method, url, params=params, json=json_body, headers=headers) as response:
+                        body = self._read_capped(response, start)
+                    self.last_headers = response.headers
+                    if not response.is_redirect:
+                        break
+                    url, params = self._redirect_target(response, url), None
+                else:
+                    raise ProviderError(f"{self.slug}: more than {MAX_REDIRECTS} redirects; not followed")
         except httpx.TimeoutException:
             raise TransientProviderError(f"{self.slug}: timed out talking to the provider API") from None
         except httpx.TransportError as exc:
@@ -92,6 +122,20 @@ class ProviderClient:
                 f"{self.slug}: could not connect to the provider API ({type(exc).__name__})"
             ) from None
         return self._decode(response, body)
+
+    def _redirect_target(self, response: httpx.Response, url: httpx.URL) -> httpx.URL:
+        location = response.headers.get("Location", "")
+        if not location:
+            raise ProviderError(f"{self.slug}: the provider answered HTTP {response.status_code} "
+                                "(a redirect) without a Location")
+        target = url.join(location)
+        allowed = {url.host, *self.redirect_hosts}
+        if target.host not in allowed or target.scheme not in ("https", url.scheme):
+            raise ProviderError(
+                f"{self.slug}: the provider API redirected (HTTP {response.status_code}) to "
+                f"{target.scheme}://{target.host}, which is not one of its own hosts; not followed. "
+                "Update the base URL setting")
+        return target
 
     def _read_capped(self, response: httpx.Response, start: float) -> bytes:
         chunks, size = [], 0
@@ -114,10 +158,13 @@ class ProviderClient:
         if status == 429:
             raise TransientProviderError(
                 f"{self.slug}: rate limited by the provider (HTTP 429)",
-                retry_after=_retry_after(response.headers.get("Retry-After")),
+                retry_after=_retry_after(response.headers.get("Retry-After")), rate_limited=True,
             )
         if status >= 500:
             raise TransientProviderError(f"{self.slug}: provider error (HTTP {status})")
+        if 300 <= status < 400:
+            raise ProviderError(f"{self.slug}: the provider answered with a redirect (HTTP {status}) "
+                                "that could not be followed; update the base URL setting")
         if status >= 400:
             detail = _error_text(body)
             if self.api_key:
@@ -158,9 +205,9 @@ def build_client(slug: str, *, transport: httpx.BaseTransport | None = None) -> 
     import os
 
     conf = settings.PROVIDER_SETTINGS[slug]
-    key_env, url_env = conf["key_env"], conf["url_env"]
+    url_env = conf["url_env"]
     base_url = (os.environ.get(url_env, "") if url_env else "").strip() or conf["default_url"]
-    api_key = (os.environ.get(key_env, "") if key_env else "").strip()
+    key_env, api_key = provider_key(conf)
     return ProviderClient(
         slug=slug,
         base_url=base_url,
@@ -169,4 +216,20 @@ def build_client(slug: str, *, transport: httpx.BaseTransport | None = None) -> 
         deadline_s=float(settings.PROVIDER_POLL_DEADLINE_SECONDS),
         max_bytes=int(settings.PROVIDER_MAX_RESPONSE_BYTES),
         transport=transport,
+        min_interval_s=float(conf.get("min_interval_s", 0.0)),
+        rate_limit_wait_s=conf.get("rate_limit_wait_s"),
+        redirect_hosts=tuple(conf.get("redirect_hosts", ())),
     )
+
+
+def provider_key(conf: dict) -> tuple[str | None, str]:
+    """(the env var that holds the key, the key) for one provider's settings: ``key_env`` first,
+    then the names in ``key_env_aliases`` (Replicate's own tools use REPLICATE_API_TOKEN)."""
+    import os
+
+    names = [n for n in (conf.get("key_env"), *conf.get("key_env_aliases", ())) if n]
+    for name in names:
+        value = os.environ.get(name, "").strip()
+        if value:
+            return name, value
+    return (names[0] if names else None), ""

@@ -37,9 +37,11 @@ def uses_live_api(slug: str) -> bool:
     (a proxy or a test double) with ``*_API_URL``."""
     if settings.PRICING_OFFLINE:
         return False
+    from .http import provider_key
+
     conf = settings.PROVIDER_SETTINGS.get(slug, {})
-    key_env, url_env = conf.get("key_env"), conf.get("url_env")
-    has_key = bool(key_env and os.environ.get(key_env, "").strip())
+    url_env = conf.get("url_env")
+    has_key = bool(provider_key(conf)[1]) if conf else False
     url = os.environ.get(url_env, "").strip().rstrip("/") if url_env else ""
     # The real base URL written out (as in .env.example) is not a test double: it needs a key.
     has_url = bool(url) and url != conf.get("default_url", "").rstrip("/")

@@ -278,10 +278,13 @@ class ExcludedSerializer(serializers.Serializer):
 class PriceFreshnessSerializer(serializers.Serializer):
     provider = serializers.CharField()
     name = serializers.CharField()
-    status = serializers.ChoiceField(choices=("ok", "failing", "no data", "polling"))
+    status = serializers.ChoiceField(choices=("ok", "failing", "suspect", "no data", "polling"))
     source = serializers.ChoiceField(choices=("live", "catalog"), allow_null=True)
     as_of = serializers.DateTimeField(allow_null=True)
     stale = serializers.BooleanField()
+    stale_reason = serializers.CharField(allow_null=True, help_text=(
+        "Why the prices are stale: the failed or suspect poll's reason, or their age. A suspect poll "
+        "(prices jumped, came back empty, lost most GPU types) is held back until an operator accepts it."))
     age_seconds = serializers.IntegerField(allow_null=True)
     last_error = serializers.CharField(allow_null=True)
     last_attempt_at = serializers.DateTimeField(allow_null=True)
@@ -343,7 +346,32 @@ class SetupInstructionsSerializer(serializers.Serializer):
     docs_url = serializers.CharField(allow_blank=True)
 
 
+class DroppedRowSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="unknown GPU | unpriced SKU | bad row | failed check")
+    item = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+
+
+class PollRecordSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=("running", "ok", "failed", "suspect"))
+    source = serializers.CharField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    request_count = serializers.IntegerField(help_text="HTTP requests the poll made (retries included).")
+    offer_count = serializers.IntegerField()
+    complete = serializers.BooleanField(help_text="False when the poll could not see everything.")
+    coverage_note = serializers.CharField(allow_null=True)
+    suspect_reason = serializers.CharField(allow_null=True)
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    dropped_count = serializers.IntegerField()
+    dropped_by_reason = serializers.DictField(child=serializers.IntegerField())
+    dropped = DroppedRowSerializer(many=True)
+    unknown_gpus = serializers.ListField(child=serializers.CharField())
+
+
 class ProviderStatusSerializer(PriceFreshnessSerializer):
+    last_poll = PollRecordSerializer(allow_null=True, help_text="The provider's latest poll attempt.")
     setup_minutes = MinutesRangeSerializer()
     setup_time = serializers.CharField()
     billing_increment_seconds = serializers.IntegerField()

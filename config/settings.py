@@ -241,6 +241,10 @@ PROVIDER_SETTINGS = {
     "replicate": {"key_env": "REPLICATE_API_TOKEN", "key_env_aliases": ["REPLICATE_API_KEY"],
                   "url_env": "REPLICATE_API_URL", "default_url": "https://api.replicate.com/v1"},
 }
+# Together reports a dedicated-endpoint configuration's availability only for a given model: the
+# models asked each poll (comma-separated; the default is the model of Together's quickstart).
+TOGETHER_AVAILABILITY_MODELS = [m.strip() for m in os.environ.get(
+    "TOGETHER_AVAILABILITY_MODELS", "Qwen/Qwen3.5-9B-FP8").split(",") if m.strip()]
 # Overall deadline for one provider poll (connect + all reads + retries), seconds.
 # Each process re-reads the providers' price pointers at most this often (seconds; 0 = every read).
 PRICE_POINTERS_CACHE_SECONDS = float(os.environ.get("PRICE_POINTERS_CACHE_SECONDS", "1") or 0)

@@ -186,6 +186,9 @@ def snapshot_record(run: PollRun, result: FetchResult, *, t0: float | None = Non
     verdict = check_poll(usable, source=result.source, previous=_last_good_summary(run.provider))
     for d in verdict.dropped:
         result.drop(d.reason, d.item, d.detail)
+    # A suspect poll keeps every offer the provider sent (the failed checks are on its record): if
+    # an operator accepts it, what the provider said is what is served.
+    kept = usable if verdict.suspect else verdict.offers
     rows = [
         Offer(
             poll=run, provider=run.provider, provider_sku=o.provider_sku[:200], gpu=gpus[o.gpu_slug],
@@ -193,7 +196,7 @@ def snapshot_record(run: PollRun, result: FetchResult, *, t0: float | None = Non
             usd_per_gpu_hour=o.usd_per_gpu_hour, region=o.region[:100], availability=o.availability,
             interruptible=o.interruptible, tier=o.tier, kind=o.kind, observed_at=now,
         )
-        for o in verdict.offers
+        for o in kept
     ]
     if not rows and not verdict.suspect:
         raise NoUsableOffers(f"{run.provider}: provider returned no usable offers "

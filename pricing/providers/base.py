@@ -73,7 +73,7 @@ class FetchResult:
         """Count a row the poll could not use and say why."""
         self.skipped += 1
         item = str(item)[:200]
-        if reason == DROP_UNKNOWN_GPU and item not in self.unknown_gpus:
+        if reason in (DROP_UNKNOWN_GPU, DROP_UNPRICED_SKU) and item not in self.unknown_gpus:
             self.unknown_gpus.append(item)
         if len(self.dropped) < MAX_DROPPED_RECORDED:
             self.dropped.append(DroppedRow(reason, item, detail[:300]))

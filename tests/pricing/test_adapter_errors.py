@@ -84,11 +84,11 @@ def _bad_rows(provider: str) -> tuple[object, int, list[str]]:
     if provider == "vast":
         good = load("vast", "bundles.json")["offers"][2]
         rows = [good, {**good, "id": 1, "dph_total": -1.0}, {**good, "id": 2, "dph_total": 0},
-                {k: v for k, v in good.items() if k != "dph_total"}, {**good, "id": 4, "gpu_name": "Z100"}]
+                {k: v for k, v in {**good, "id": 3}.items() if k != "dph_total"}, {**good, "id": 4, "gpu_name": "Z100"}]
         return {"offers": rows}, 4, ["Z100 (80 GB)"]
     rows = [{"name": "Nvidia H100 GPU", "sku": "gpu-h100"}, {"name": "no sku"}, "junk", {"sku": ""},
             {"name": "Z100", "sku": "gpu-z100"}]
-    return rows, 3, ["gpu-z100"]
+    return rows, 4, ["gpu-z100"]  # the unpriced SKU is counted and listed
 
 
 @pytest.fixture
@@ -155,8 +155,8 @@ def test_it_honours_retry_after_on_429_and_then_succeeds(provider, provider_setu
     _, good_run, route = provider_setup(provider)
     slept = []
     monkeypatch.setattr(provider_http, "sleep", slept.append)
-    ok = httpx.Response(200, json=good_payload(provider))
-    route.mock(side_effect=[httpx.Response(429, headers={"Retry-After": "7"}, json={"detail": "slow down"}), ok, ok])
+    answers = iter([httpx.Response(429, headers={"Retry-After": "7"}, json={"detail": "slow down"})])
+    route.mock(side_effect=lambda request: next(answers, None) or httpx.Response(200, json=good_payload(provider)))
     run = poll_provider(provider)
     assert run.status == PollRun.Status.OK, run.error
     assert run.offer_count > 0
@@ -178,12 +178,13 @@ def test_it_backs_off_on_vasts_plain_text_429_without_retry_after(provider_setup
     _, _, route = provider_setup("vast")
     slept = []
     monkeypatch.setattr(provider_http, "sleep", slept.append)
-    route.mock(side_effect=[httpx.Response(429, text="API requests too frequent", headers={"Content-Type": "text/plain"}),
-                            httpx.Response(200, json=load("vast", "bundles.json"))])
+    answers = iter([httpx.Response(429, text="API requests too frequent", headers={"Content-Type": "text/plain"})])
+    route.mock(side_effect=lambda request: next(answers, None) or httpx.Response(200, json=load("vast", "bundles.json")))
     run = poll_provider("vast")
     assert run.status == PollRun.Status.OK
     # No Retry-After: wait a whole window of the 10 searches/minute limit once, don't hammer.
-    assert len(slept) == 1 and 6.0 <= slept[0] < 6.2
+    assert 6.0 <= slept[0] < 6.2
+    assert len(slept) == 2 and 5.0 < slept[1] <= 6.0  # then 6 s between searches (paging)
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

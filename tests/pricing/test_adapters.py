@@ -39,9 +39,11 @@ def test_it_reads_runpod_secure_and_community_catalogs(live_env):
     with respx.mock(assert_all_called=True) as mock:
         mock.get(conf["url"] + "/catalog/gpus").mock(side_effect=answer)
         result = runpod.fetch(build_client("runpod"))
-    # Two requests per poll, each with the parameters the v2 catalog needs for availability.
-    assert seen == [{"include": "AVAILABILITY", "product": "POD", "cloud": "SECURE"},
-                    {"include": "AVAILABILITY", "product": "POD", "cloud": "COMMUNITY"}]
+    # One request per cloud and per GPU count a type allows, each with the parameters the v2
+    # catalog needs for availability (count=1 is the default and not sent).
+    base = {"include": "AVAILABILITY", "product": "POD"}
+    assert seen == [{**base, "cloud": "SECURE"}, *({**base, "cloud": "SECURE", "count": n} for n in ("2", "4", "8")),
+                    {**base, "cloud": "COMMUNITY"}, *({**base, "cloud": "COMMUNITY", "count": n} for n in ("2", "4"))]
     offers = by_sku_region(result)
     h100 = offers[("NVIDIA H100 80GB HBM3/secure/1x", "US-KS-2")]
     assert (h100.gpu_slug, h100.gpu_count, h100.usd_per_hour, h100.availability, h100.tier) == (
@@ -106,11 +108,13 @@ def test_it_reads_lambda_instance_types(live_env):
     assert route.calls.last.request.headers["Authorization"] == f"Bearer {SECRET}"
     offers = by_sku_region(result)
     h100 = offers[("gpu_1x_h100_sxm5", "us-east-1")]
+    # Capacity in one region only: "low" (the four levels, from the number of regions).
     assert (h100.gpu_slug, h100.gpu_count, h100.gpu_memory_gb, h100.usd_per_hour, h100.availability) == (
-        "h100-sxm", 1, 80, Decimal("4.29"), "high")
+        "h100-sxm", 1, 80, Decimal("4.29"), "low")
     # One offer per region with capacity; the price is for the whole 8-GPU instance.
     a100 = [o for o in result.offers if o.provider_sku == "gpu_8x_a100_80gb_sxm4"]
     assert sorted(o.region for o in a100) == ["us-south-1", "us-west-2"]
+    assert {o.availability for o in a100} == {"medium"}  # two regions
     assert {(o.gpu_slug, o.gpu_count, o.usd_per_hour, o.usd_per_gpu_hour) for o in a100} == {
         ("a100-80gb-sxm", 8, Decimal("22.32"), Decimal("2.79"))}
     # Sold out stays visible: one offer, no region, unavailable.
@@ -136,11 +140,25 @@ def test_it_parses_lambda_descriptions_and_skips_cpu_types(live_env):
     assert result.unknown_gpus == ["1x RTX 6000 (24 GB)"]
 
 
-def test_it_reads_together_hardware(live_env):
+def _together_router(seen=None):
+    def answer(request):
+        if seen is not None:
+            seen.append(dict(request.url.params))
+        name = "hardware_for_model.json" if "model" in request.url.params else "hardware.json"
+        return httpx.Response(200, json=load("together", name))
+
+    return answer
+
+
+def test_it_reads_together_hardware(live_env, settings):
     conf = live_env("together")
+    settings.TOGETHER_AVAILABILITY_MODELS = ["Qwen/Qwen3.5-9B-FP8"]
+    seen = []
     with respx.mock() as mock:
-        mock.get(conf["url"] + "/hardware").mock(return_value=httpx.Response(200, json=load("together", "hardware.json")))
+        mock.get(conf["url"] + "/hardware").mock(side_effect=_together_router(seen))
         result = together.fetch(build_client("together"))
+    # Prices from the plain list; availability only exists per model, so the model is asked too.
+    assert seen == [{}, {"model": "Qwen/Qwen3.5-9B-FP8"}]
     offers = {o.provider_sku: o for o in result.offers}
     # cents per minute * 60 / 100 = USD per hour, for the whole configuration.
     assert offers["1x_nvidia_h100_80gb_sxm"].usd_per_hour == Decimal("5.40")
@@ -152,6 +170,64 @@ def test_it_reads_together_hardware(live_env):
     assert offers["1x_nvidia_a100_80gb_sxm"].usd_per_hour == Decimal("4.0020")
     assert offers["1x_nvidia_a100_80gb_sxm"].availability == "high"
     assert {o.region for o in result.offers} == {""}
+    # Inference endpoints, not machines to train on.
+    assert {o.kind for o in result.offers} == {"dedicated endpoint"}
+
+
+def test_it_leaves_together_availability_unknown_without_a_model(live_env, settings):
+    conf = live_env("together")
+    settings.TOGETHER_AVAILABILITY_MODELS = []
+    with respx.mock() as mock:
+        route = mock.get(conf["url"] + "/hardware").mock(side_effect=_together_router())
+        result = together.fetch(build_client("together"))
+    assert len(route.calls) == 1
+    assert {o.availability for o in result.offers} == {"unknown"}
+
+
+def test_it_notes_a_model_together_cannot_serve_without_failing(live_env, settings):
+    conf = live_env("together")
+    settings.TOGETHER_AVAILABILITY_MODELS = ["nobody/no-model"]
+
+    def answer(request):
+        if "model" in request.url.params:
+            return httpx.Response(400, json={"error": {"message": "No GPU configurations found for model nobody/no-model",
+                                                       "type": "invalid_request_error", "param": "model", "code": None}})
+        return httpx.Response(200, json=load("together", "hardware.json"))
+
+    with respx.mock() as mock:
+        mock.get(conf["url"] + "/hardware").mock(side_effect=answer)
+        result = together.fetch(build_client("together"))
+    assert result.offers and {o.availability for o in result.offers} == {"unknown"}
+    assert any("nobody/no-model" in n and "No GPU configurations" in n for n in result.notes)
+
+
+@respx.mock
+def test_it_follows_togethers_redirect_from_the_old_host(monkeypatch):
+    monkeypatch.setenv("TOGETHER_API_KEY", SECRET)
+    monkeypatch.setenv("TOGETHER_API_URL", "https://api.together.xyz/v1")
+    respx.get("https://api.together.xyz/v1/hardware").mock(return_value=httpx.Response(
+        308, headers={"Location": "https://api.together.ai/v1/hardware"}))
+    new = respx.get("https://api.together.ai/v1/hardware").mock(
+        return_value=httpx.Response(200, json=load("together", "hardware.json")))
+    client = build_client("together")
+    payload = client.request_json("GET", "hardware")
+    assert payload["object"] == "list" and client.request_count == 2
+    assert new.calls.last.request.headers["Authorization"] == f"Bearer {SECRET}"
+
+
+@respx.mock
+def test_it_reports_a_redirect_to_another_host_clearly(monkeypatch):
+    from pricing.providers.base import ProviderError
+
+    monkeypatch.setenv("TOGETHER_API_KEY", SECRET)
+    monkeypatch.setenv("TOGETHER_API_URL", "https://api.together.xyz/v1")
+    respx.get("https://api.together.xyz/v1/hardware").mock(return_value=httpx.Response(
+        302, headers={"Location": "https://parking.example.net/landing"}))
+    with pytest.raises(ProviderError) as info:
+        build_client("together").request_json("GET", "hardware")
+    message = str(info.value)
+    assert "redirected (HTTP 302)" in message and "parking.example.net" in message
+    assert "malformed JSON" not in message and SECRET not in message
 
 
 def test_it_treats_together_rows_without_availability_as_unknown(live_env):
@@ -176,14 +252,19 @@ def test_it_searches_vast_and_keeps_the_cheapest_offer_per_group(live_env):
     assert body["verified"] == {"eq": True} and body["rentable"] == {"eq": True}
     assert body["rented"] == {"eq": False} and body["external"] == {"eq": False}
     assert body["type"] == "on-demand" and body["order"] == [["dph_total", "asc"]]
-    assert body["allocated_storage"] == 5.0 and body["limit"] >= 64
-    assert len(route.calls) == 1  # 10 requests/min per IP: one per poll
+    assert body["allocated_storage"] == 50.0 and body["limit"] >= 64
+    # Paged by price: the second search starts at the dearest price seen and brings nothing new.
+    assert len(route.calls) == 2
+    assert body["dph_total"] == {"gte": 2.401}
+    assert "dph_total" not in json.loads(route.calls[0].request.content)
     offers = {o.provider_sku: o for o in result.offers}
     h100 = offers["28512007"]
+    # One rentable listing of the key: stock "low" (the four RunPod levels, from listings).
     assert (h100.gpu_slug, h100.gpu_count, h100.usd_per_hour, h100.region, h100.availability, h100.tier,
-            h100.interruptible) == ("h100-sxm", 1, Decimal("2.4010"), "SE", "high", "on-demand", False)
+            h100.interruptible) == ("h100-sxm", 1, Decimal("2.4010"), "SE", "low", "on-demand", False)
     bid = offers["28512007:bid"]
-    assert (bid.usd_per_hour, bid.interruptible, bid.tier) == (Decimal("1.35"), True, "interruptible")
+    # The same machine's bid floor plus the same storage charge (search.diskHour).
+    assert (bid.usd_per_hour, bid.interruptible, bid.tier) == (Decimal("1.3510"), True, "interruptible")
     rtx = offers["28455871"]
     assert (rtx.gpu_slug, rtx.gpu_count, rtx.region, rtx.usd_per_gpu_hour) == ("rtx-4090", 2, "US", Decimal("0.3504"))
     assert offers["28401234"].region == "CA"
@@ -218,19 +299,22 @@ def test_it_groups_a_large_vast_answer_and_tells_a100_sizes_apart(live_env):
 
 def test_it_confirms_replicate_skus_and_prices_them_from_the_table(live_env):
     conf = live_env("replicate")
-    hardware = load("replicate", "hardware.json") + [{"name": "Nvidia H100 GPU x2", "sku": "gpu-h100-2x"},
+    hardware = load("replicate", "hardware.json") + [{"name": "2x Nvidia H100 GPU", "sku": "gpu-2x-h100"},
                                                      {"name": "Nvidia A40 GPU", "sku": "gpu-a40-large"}]
     with respx.mock() as mock:
         mock.get(conf["url"] + "/hardware").mock(return_value=httpx.Response(200, json=hardware))
         result = replicate.fetch(build_client("replicate"))
     offers = {o.provider_sku: o for o in result.offers}
-    assert set(offers) == {"gpu-t4", "gpu-l40s", "gpu-a100-large", "gpu-h100", "gpu-h100-2x"}
+    assert set(offers) == {"gpu-t4", "gpu-l40s", "gpu-a100-large", "gpu-h100", "gpu-2x-h100"}
     assert offers["gpu-h100"].usd_per_hour == Decimal("5.49")  # 0.001525 $/s * 3600
-    assert offers["gpu-h100-2x"].usd_per_hour == Decimal("10.98")  # multi-GPU scales linearly
+    assert (offers["gpu-2x-h100"].usd_per_hour, offers["gpu-2x-h100"].gpu_count) == (Decimal("10.98"), 2)
     assert offers["gpu-a100-large"].gpu_slug == "a100-80gb-sxm"
     assert result.source == "catalog" and result.catalog_date is not None
     assert "SKUs confirmed by GET /hardware" in result.notes
-    assert result.unknown_gpus == ["gpu-a40-large"]  # listed but not in our price table
+    # Listed but not in our price table: recorded as an unpriced SKU, never silently dropped.
+    assert result.unknown_gpus == ["gpu-a40-large"]
+    assert [(d.reason, d.item) for d in result.dropped] == [("unpriced SKU", "gpu-a40-large")]
+    assert any("CPU hardware" in n and "cpu" in n for n in result.notes)
 
 
 def test_it_never_calls_an_api_for_modal(monkeypatch, settings):

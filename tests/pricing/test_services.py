@@ -38,7 +38,8 @@ def test_it_stores_a_live_poll_and_serves_it_as_latest(live_env):
     rows = {(o.provider_sku, o.region): o for o in offers}
     a100 = rows[("gpu_8x_a100_80gb_sxm4", "us-west-2")]
     assert (a100.gpu.slug, a100.gpu_count, a100.usd_per_hour, a100.usd_per_gpu_hour, a100.availability) == (
-        "a100-80gb-sxm", 8, Decimal("22.3200"), Decimal("2.7900"), "high")
+        "a100-80gb-sxm", 8, Decimal("22.3200"), Decimal("2.7900"), "medium")  # capacity in 2 regions
+    assert run.request_count == 1
     assert rows[("gpu_1x_a10", "")].availability == "unavailable"
     assert [o.usd_per_hour for o in offers] == sorted(o.usd_per_hour for o in offers)
     snapshot, fresh = latest_snapshot(providers=["lambda"])

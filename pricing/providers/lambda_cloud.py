@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 
 from ..gpus import resolve_gpu
-from .price_list import catalog_result
 from .base import DROP_BAD_ROW, DROP_UNKNOWN_GPU, FetchResult, ProviderOffer, positive_int, quantize_usd, require, usd
+from .price_list import catalog_result
 
 SLUG = "lambda"
 NAME = "Lambda"

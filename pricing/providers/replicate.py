@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 
 from ..gpus import GPUS_BY_SLUG
-from .price_list import catalog_result, list_prices
 from .base import DROP_BAD_ROW, DROP_UNPRICED_SKU, FetchResult, PayloadError, ProviderOffer, quantize_usd
+from .price_list import catalog_result, list_prices
 
 SLUG = "replicate"
 NAME = "Replicate"

@@ -32,7 +32,6 @@ from __future__ import annotations
 import re
 
 from ..gpus import resolve_gpu
-from .price_list import catalog_result
 from . import http
 from .base import (
     DROP_BAD_ROW,
@@ -45,6 +44,7 @@ from .base import (
     require,
     usd,
 )
+from .price_list import catalog_result
 
 SLUG = "runpod"
 NAME = "RunPod"

@@ -34,7 +34,6 @@ from decimal import Decimal
 from django.conf import settings
 
 from ..gpus import resolve_gpu
-from .price_list import catalog_result
 from .base import (
     DROP_BAD_ROW,
     DROP_UNKNOWN_GPU,
@@ -48,6 +47,7 @@ from .base import (
     require,
     usd,
 )
+from .price_list import catalog_result
 
 SLUG = "together"
 NAME = "Together AI"

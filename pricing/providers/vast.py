@@ -32,7 +32,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..gpus import resolve_gpu
-from .price_list import catalog_result
 from .base import (
     DROP_BAD_ROW,
     DROP_UNKNOWN_GPU,
@@ -44,6 +43,7 @@ from .base import (
     require,
     usd,
 )
+from .price_list import catalog_result
 
 SLUG = "vast"
 NAME = "Vast.ai"

@@ -26,8 +26,9 @@ from .base import AuthError, PayloadError, ProviderError, TransientProviderError
 USER_AGENT = "compute-provider-selector/1.0 (+polling with the team's own API key)"
 MAX_ATTEMPTS = 3
 MAX_REDIRECTS = 3
-# Replaced in tests so retries do not sleep.
+# Replaced in tests so retries and pacing do not really wait (``clock`` is what pacing measures).
 sleep = time.sleep
+clock = time.monotonic
 
 
 @dataclass
@@ -88,10 +89,10 @@ class ProviderClient:
         """Keep ``min_interval_s`` between this client's requests (providers rate-limit per key)."""
         if self.min_interval_s and self._last_request_at is not None:
             # Time spent in a retry's sleep counts (and keeps tests with a fake sleep honest).
-            wait = self.min_interval_s - (time.monotonic() - self._last_request_at) - self._slept_since_request
+            wait = self.min_interval_s - (clock() - self._last_request_at) - self._slept_since_request
             if wait > 0:
                 sleep(wait)
-        self._last_request_at = time.monotonic()
+        self._last_request_at = clock()
         self._slept_since_request = 0.0
 
     def _once(self, method, path, params, json_body, start) -> Any:

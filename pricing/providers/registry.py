@@ -44,5 +44,8 @@ def uses_live_api(slug: str) -> bool:
     has_key = bool(provider_key(conf)[1]) if conf else False
     url = os.environ.get(url_env, "").strip().rstrip("/") if url_env else ""
     # The real base URL written out (as in .env.example) is not a test double: it needs a key.
-    has_url = bool(url) and url != conf.get("default_url", "").rstrip("/")
+    # Nor is the provider's old host (api.together.xyz), written out in an older .env.
+    own_hosts = {h.lower() for h in conf.get("redirect_hosts", ())}
+    host = url.split("://", 1)[-1].split("/", 1)[0].lower()
+    has_url = bool(url) and url != conf.get("default_url", "").rstrip("/") and host not in own_hosts
     return has_key or has_url

@@ -47,6 +47,7 @@ class FakeClock:
 def clock(monkeypatch):
     fake = FakeClock()
     monkeypatch.setattr(provider_http, "sleep", fake.sleep)
+    monkeypatch.setattr(provider_http, "clock", fake)
     return fake
 
 
@@ -129,7 +130,7 @@ def test_a_busy_vast_marketplace_yields_an_offer_for_every_listed_gpu_count_and_
     assert run.complete is True, run.coverage_note
     assert server.rejected == 0  # paced inside 10 searches a minute: never a 429
     assert len(server.calls) >= 5 and run.request_count == len(server.calls)
-    assert clock.slept and all(s > 5 for s in clock.slept)  # ~6 s between searches (less the time a search took)
+    assert clock.slept and all(s == 6.0 for s in clock.slept)  # 6 s between searches, on the fake clock
 
     offers = offers_latest(providers=["vast"])
     on_demand = {(o.gpu.slug, o.gpu_count, o.region): o for o in offers if not o.interruptible}
@@ -163,7 +164,7 @@ def test_vast_waits_a_whole_window_after_its_plain_text_429(monkeypatch, clock):
     # 1 search a minute: the second search gets 429s; the client waits a 6 s window each time
     # (no hammering), gives up after its attempts, and keeps the first page, saying it is incomplete.
     assert server.rejected == provider_http.MAX_ATTEMPTS
-    assert all(s > 5 for s in clock.slept)
+    assert clock.slept and all(s >= 6.0 for s in clock.slept)
     assert run.status == PollRun.Status.OK and run.complete is False
     assert "rate limited" in run.coverage_note
 

@@ -75,6 +75,8 @@ def option_dict(o: engine.Option) -> dict:
         "training_hours": o.training_hours,
         "training_hours_range": (
             {"low": o.hours_low, "high": o.hours_high} if o.hours_low is not None and o.hours_high is not None else None),
+        "overhead_hours": o.overhead_hours,
+        "gpus_needed": o.min_gpu_count,
         "setup_minutes": {"min": i.setup_minutes[0], "max": i.setup_minutes[1]},
         "setup_time": i.setup_time,
         "finish_hours": round(o.finish_hours, 3),

@@ -90,6 +90,8 @@ class HoursResult:
     fits: bool = True
     memory_needed_gb: float | None = None
     reason: str = ""
+    overhead_hours: float | None = None  # fixed costs included in ``hours`` (estimated hours only)
+    min_gpu_count: int | None = None  # the fewest GPUs of this model the job fits on (estimated only)
 
 
 HoursFor = Callable[[str, int], HoursResult]
@@ -178,6 +180,8 @@ class Option:
     billed_hours: Decimal
     hours_low: float | None = None
     hours_high: float | None = None
+    overhead_hours: float | None = None
+    min_gpu_count: int | None = None
 
     @property
     def finish_hours(self) -> float:
@@ -261,6 +265,8 @@ def price_option(opt: OptionInput, hours: HoursResult) -> Option:
         input=opt, training_hours=training, total_cost=total, billed_hours=billed,
         hours_low=round_hours(hours.low) if hours.low is not None else None,
         hours_high=round_hours(hours.high) if hours.high is not None else None,
+        overhead_hours=round_hours(hours.overhead_hours) if hours.overhead_hours is not None else None,
+        min_gpu_count=hours.min_gpu_count,
     )
 
 

@@ -2,13 +2,17 @@
 
 A thin Django-side layer over the pure ``selector.estimator``: turns validated request data
 (``selector.api.estimate.WorkloadSerializer``) into a ``Workload``, runs it for the requested GPUs
-and renders plain JSON-ready dicts. Nothing here reads the database.
+and renders plain JSON-ready dicts. The only read is the current prices (one snapshot, through
+``pricing.selectors.latest_snapshot``), to cost each GPU model's scaling options; the answer then
+carries the ``prices`` freshness block like every priced answer.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from pricing.gpus import GPUS, GPUS_BY_SLUG, GpuSpec, match_gpu_query, resolve_single_gpu
 from selector.engine import HoursResult
@@ -52,7 +56,47 @@ def _sig(value: float, digits: int = 4) -> float:
     return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
 
 
-def _estimate_dict(e: GpuEstimate) -> dict:
+@dataclass(frozen=True)
+class Rate:
+    """The lowest current on-demand price per GPU-hour of one GPU model, and where it is."""
+
+    usd_per_gpu_hour: Decimal
+    provider: str
+    provider_sku: str
+
+
+def cheapest_rates() -> tuple[dict[str, Rate], list[dict]]:
+    """Per catalog GPU slug, the lowest available, non-interruptible USD per GPU-hour in the current
+    snapshot, and the snapshot's ``prices`` freshness block."""
+    from pricing.selectors import latest_snapshot
+
+    from .options import prices_block
+
+    offers, fresh = latest_snapshot()
+    best: dict[str, Rate] = {}
+    for o in offers:
+        if o.interruptible or o.availability == "unavailable":
+            continue
+        slug = o.gpu.slug
+        if slug not in best or o.usd_per_gpu_hour < best[slug].usd_per_gpu_hour:
+            best[slug] = Rate(o.usd_per_gpu_hour, o.provider, o.provider_sku)
+    return best, prices_block(fresh)
+
+
+def _scale_option_dict(o, rate: Rate | None) -> dict:
+    out = {"gpu_count": o.gpu_count, "training_hours": _sig(o.training_hours),
+           "training_hours_low": _sig(o.training_hours_low), "training_hours_high": _sig(o.training_hours_high),
+           "tokens_per_second": _sig(o.tokens_per_second), "gpu_hours": _sig(o.gpu_hours),
+           "cost_usd": None, "cost_usd_low": None, "cost_usd_high": None}
+    if rate is not None:
+        per_gpu_hour = float(rate.usd_per_gpu_hour)
+        out.update(cost_usd=round(o.gpu_hours * per_gpu_hour, 2),
+                   cost_usd_low=round(o.training_hours_low * o.gpu_count * per_gpu_hour, 2),
+                   cost_usd_high=round(o.training_hours_high * o.gpu_count * per_gpu_hour, 2))
+    return out
+
+
+def _estimate_dict(e: GpuEstimate, rate: Rate | None = None) -> dict:
     return {
         "gpu_type": e.gpu_slug,
         "gpu_name": e.gpu_name,
@@ -69,12 +113,10 @@ def _estimate_dict(e: GpuEstimate) -> dict:
         "memory_gb_available": e.memory_gb_available,
         "fits": e.fits,
         "min_gpus_to_fit": e.min_gpus_to_fit,
-        "scaling": [
-            {"gpu_count": o.gpu_count, "training_hours": _sig(o.training_hours),
-             "training_hours_low": _sig(o.training_hours_low), "training_hours_high": _sig(o.training_hours_high),
-             "tokens_per_second": _sig(o.tokens_per_second), "gpu_hours": _sig(o.gpu_hours)}
-            for o in e.scaling
-        ],
+        "scaling": [_scale_option_dict(o, rate) for o in e.scaling],
+        "usd_per_gpu_hour": (
+            {"usd": float(rate.usd_per_gpu_hour), "provider": rate.provider, "provider_sku": rate.provider_sku}
+            if rate is not None else None),
         "reason": e.reason,
         "assumptions": e.assumptions,
     }
@@ -89,8 +131,10 @@ def gpus_for_query(gpu_type: str | None) -> list[GpuSpec]:
     return match_gpu_query(gpu_type)
 
 
-def estimate_for_workload(workload: Workload, gpus: list[GpuSpec], gpu_count: int = 1) -> dict:
+def estimate_for_workload(workload: Workload, gpus: list[GpuSpec], gpu_count: int = 1,
+                          rates: dict[str, Rate] | None = None) -> dict:
     flops = training_flops(workload)
+    rates = rates or {}
     return {
         "flops": flops.total,
         "flops_detail": {
@@ -100,16 +144,22 @@ def estimate_for_workload(workload: Workload, gpus: list[GpuSpec], gpu_count: in
             "tokens": flops.tokens,
             "formula": flops.formula,
         },
-        "estimates": [_estimate_dict(estimate_training(workload, gpu, gpu_count)) for gpu in gpus],
+        "estimates": [_estimate_dict(estimate_training(workload, gpu, gpu_count), rates.get(gpu.slug)) for gpu in gpus],
     }
 
 
-def estimate(validated: dict) -> dict:
+def estimate(validated: dict, *, priced: bool = True) -> dict:
     """The estimate endpoint's response for its validated request
-    (``{"workload": {...}, "gpu_type": optional str, "gpu_count": optional int}``)."""
+    (``{"workload": {...}, "gpu_type": optional str, "gpu_count": optional int}``). ``priced``: cost
+    each scaling option at the cheapest current rate and add the ``prices`` block (compare-costs,
+    which prices its own options, asks without)."""
     workload = workload_from_validated(validated["workload"])
     gpus = gpus_for_query(validated.get("gpu_type"))
-    return estimate_for_workload(workload, gpus, int(validated.get("gpu_count") or 1))
+    count = int(validated.get("gpu_count") or 1)
+    if not priced:
+        return estimate_for_workload(workload, gpus, count)
+    rates, prices = cheapest_rates()
+    return {**estimate_for_workload(workload, gpus, count, rates), "prices": prices}
 
 
 def hours_for_workload(workload_validated: dict) -> Callable[[str, int], HoursResult]:
@@ -131,6 +181,7 @@ def hours_for_workload(workload_validated: dict) -> Callable[[str, int], HoursRe
                 cache[key] = HoursResult(
                     hours=e.training_hours, low=e.training_hours_low, high=e.training_hours_high,
                     fits=e.fits, memory_needed_gb=round(e.memory.total, 1), reason=e.reason,
+                    overhead_hours=e.overhead_hours, min_gpu_count=e.min_gpus_to_fit,
                 )
         return cache[key]
 
@@ -153,7 +204,7 @@ def compare_extra(validated: dict) -> dict:
         "workload": validated["workload"],
         "gpu_type": validated.get("gpu_type"),
         "gpu_count": validated.get("gpu_count") or 1,
-    })}
+    }, priced=False)}
 
 
 def _label(o: dict) -> str:

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from selector.estimator import WORKLOAD_DEFAULTS
 from selector.setup_guides import GUIDES
 
 from . import selectors, services
@@ -50,8 +51,10 @@ JOB_FIELDS = ("training_hours", "hours_measured_on", "gpu_count", "local_gpu_typ
 
 
 def _config_initial(request) -> dict:
-    initial = {"model_params_b": 7, "method": "lora", "precision": "bf16", "epochs": 3,
-               "dataset_tokens": 10_000_000}
+    # Method and precision are the estimator's defaults (selector.estimator.WORKLOAD_DEFAULTS); the
+    # rest is an example job to start from.
+    initial = {"model_params_b": 7, "method": WORKLOAD_DEFAULTS["method"], "precision": WORKLOAD_DEFAULTS["precision"],
+               "epochs": 3, "dataset_tokens": 10_000_000}
     prefs = prefs_of(request.user)
     if prefs:
         initial.update({"local_gpu_type": prefs.local_gpu_type, "local_electricity_cost": prefs.local_electricity_cost,

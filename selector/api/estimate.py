@@ -112,26 +112,61 @@ class MemoryBreakdownSerializer(serializers.Serializer):
     overhead = serializers.FloatField()
 
 
-class GpuEstimateSerializer(serializers.Serializer):
-    gpu_type = serializers.CharField(help_text="Catalog slug.")
-    gpu_name = serializers.CharField()
+class OverheadSerializer(serializers.Serializer):
+    hours = serializers.FloatField(help_text="All fixed costs, hours (= overhead_hours).")
+    startup = serializers.FloatField()
+    download = serializers.FloatField()
+    load = serializers.FloatField()
+    checkpoints = serializers.FloatField()
+    evaluation = serializers.FloatField()
+    checkpoint_saves = serializers.IntegerField()
+
+
+class ScaleOptionSerializer(serializers.Serializer):
     gpu_count = serializers.IntegerField()
     training_hours = serializers.FloatField()
     training_hours_low = serializers.FloatField()
     training_hours_high = serializers.FloatField()
+    tokens_per_second = serializers.FloatField()
+    gpu_hours = serializers.FloatField()
+    cost_usd = serializers.FloatField(allow_null=True, help_text="gpu_hours x usd_per_gpu_hour; null without a current price.")
+    cost_usd_low = serializers.FloatField(allow_null=True)
+    cost_usd_high = serializers.FloatField(allow_null=True)
+
+
+class RateSerializer(serializers.Serializer):
+    usd = serializers.FloatField(help_text="Lowest current on-demand USD per GPU-hour of this GPU model.")
+    provider = serializers.CharField()
+    provider_sku = serializers.CharField(allow_blank=True)
+
+
+class GpuEstimateSerializer(serializers.Serializer):
+    gpu_type = serializers.CharField(help_text="Catalog slug.")
+    gpu_name = serializers.CharField()
+    gpu_count = serializers.IntegerField()
+    training_hours = serializers.FloatField(help_text="compute_hours + overhead_hours.")
+    training_hours_low = serializers.FloatField()
+    training_hours_high = serializers.FloatField()
+    compute_hours = serializers.FloatField(help_text="Tokens / throughput.")
+    overhead_hours = serializers.FloatField(help_text="Fixed costs: startup, model download and load, checkpoints, evaluation.")
+    overhead = OverheadSerializer()
+    gradient_checkpointing = serializers.BooleanField(help_text="What the estimate assumed (\"auto\" resolved).")
     tokens_per_second = serializers.FloatField(help_text="All GPUs together.")
     memory_gb_per_gpu = MemoryBreakdownSerializer(help_text="GiB per GPU, by part.")
     memory_gb_available = serializers.IntegerField()
     fits = serializers.BooleanField()
     min_gpus_to_fit = serializers.IntegerField(allow_null=True, help_text="Null: does not fit at any count.")
+    scaling = ScaleOptionSerializer(many=True, help_text="At min_gpus_to_fit and twice it (empty when nothing fits).")
+    usd_per_gpu_hour = RateSerializer(allow_null=True)
     reason = serializers.CharField(allow_blank=True, help_text="Why it does not fit; empty when it does.")
     assumptions = serializers.DictField(help_text="Utilisation, multi-GPU efficiency, sharding, basis, notes.")
 
 
 class EstimateOutputSerializer(serializers.Serializer):
-    flops = serializers.FloatField(help_text="Training FLOPs executed (recomputation included).")
+    flops = serializers.FloatField(help_text="Training FLOPs executed (recomputation included where requested).")
     flops_detail = serializers.DictField()
     estimates = GpuEstimateSerializer(many=True)
+    prices = serializers.ListField(child=serializers.DictField(), help_text="How fresh each provider's prices are.")
 
 
 class EstimateApi(PublicApiView):

@@ -218,6 +218,10 @@ class OptionSerializer(serializers.Serializer):
     hourly_rate = serializers.FloatField(help_text="USD per hour for the whole offer (local: electricity).")
     training_hours = serializers.FloatField(help_text="Training hours on this option's GPUs.")
     training_hours_range = HoursRangeSerializer(allow_null=True)
+    overhead_hours = serializers.FloatField(
+        allow_null=True, help_text="With a workload: the fixed costs (download, load, checkpoints, evaluation) inside training_hours.")
+    gpus_needed = serializers.IntegerField(
+        allow_null=True, help_text="With a workload: the fewest GPUs of this model the job fits on (null: none).")
     setup_minutes = MinutesRangeSerializer()
     setup_time = serializers.CharField(help_text='Words, e.g. "5-10 minutes", "Immediate (if available)".')
     finish_hours = serializers.FloatField(help_text="setup_minutes.max / 60 + training_hours.")

@@ -15,6 +15,11 @@ URL = "/api/cloud/estimate"
 LORA_7B = {"model_params_b": 7, "method": "lora", "dataset_tokens": 100_000_000}
 
 
+@pytest.fixture(autouse=True)
+def _db(db):
+    """The estimate prices its scaling options from the current snapshot (empty here)."""
+
+
 @pytest.fixture
 def client():
     return APIClient(enforce_csrf_checks=True)
@@ -182,6 +187,18 @@ def test_the_service_returns_exactly_the_endpoint_response(client):
     assert estimate(serializer.validated_data) == post(client, body).json()
 
 
+def test_scaling_options_are_costed_at_the_cheapest_current_rate(client, two_gpus):
+    [e] = post(client, {"workload": LORA_7B, "gpu_type": "H100 SXM"}).json()["estimates"]
+    assert e["usd_per_gpu_hour"] == {"usd": 2.5, "provider": "runpod", "provider_sku": "h100-sxm-secure"}
+    one, two = e["scaling"]
+    assert one["cost_usd"] == pytest.approx(one["gpu_hours"] * 2.5, abs=0.01)
+    assert one["cost_usd_low"] < one["cost_usd"] < one["cost_usd_high"]
+    assert two["cost_usd"] > one["cost_usd"]  # twice the GPUs: sooner, a little dearer
+    body = post(client, {"workload": LORA_7B, "gpu_type": "L4"}).json()
+    assert body["estimates"][0]["usd_per_gpu_hour"] is None and body["estimates"][0]["scaling"][0]["cost_usd"] is None
+    assert any(p["provider"] == "runpod" for p in body["prices"])
+
+
 def test_the_service_fills_in_defaults_for_a_hand_built_workload():
     out = estimate({"workload": {"model_params_b": 7, "dataset_tokens": 1e8}, "gpu_type": "L4"})
     [e] = out["estimates"]
@@ -287,6 +304,7 @@ def test_a_workload_estimates_hours_per_gpu_so_the_faster_gpu_is_cheaper_overall
     assert flat["options"][0]["training_hours"] == 10
     for o in data["options"]:
         assert o["training_hours_low"] < o["training_hours"] < o["training_hours_high"]
+        assert 0 < o["overhead_hours"] < o["training_hours"] and o["gpus_needed"] == 1
     assert any("costs more per hour" in n and "so its total is lower" in n for n in data["notes"])
     assert "H100 SXM" in data["notes"][0]
     estimate_block = data["estimate"]

@@ -51,6 +51,23 @@ def test_estimate_partial_follows_the_form(owner_client):
     assert "with 2 GPUs of each type" in body
 
 
+def test_the_estimate_table_shows_fixed_costs_and_the_gpus_each_option_needs(owner_client, prices):
+    body = owner_client.post("/wizard/configure/estimate/", {**JOB, "method": "full", "model_params_b": "13"}).content.decode()
+    assert "Fixed costs" in body and "GPUs it needs (and twice that)" in body
+    assert "needs 7 GPUs" in body  # a 13B full fine-tune on 24 GB cards: not a dead end
+    assert "7 × " in body and "14 × " in body
+    assert "≈ $" in body  # scaling options priced at the cheapest current rate
+
+
+def test_the_options_show_the_fixed_costs_inside_the_training_time(owner_client, prices):
+    configure(owner_client)
+    body = owner_client.get("/wizard/providers/").content.decode()
+    assert " fixed</span>" in body and "incl. " in body
+    select(owner_client, LAMBDA_A100)
+    review = owner_client.get("/wizard/review/").content.decode()
+    assert "fixed costs (download, load, checkpoints)" in review
+
+
 def test_estimate_partial_says_what_to_fix(owner_client):
     body = owner_client.post("/wizard/configure/estimate/", {**JOB, "dataset_tokens": ""}).content.decode()
     assert "Fix the fields marked above" in body

@@ -485,6 +485,108 @@ def filters_summary(cleaned: dict, *, mode: str = "compare") -> str:
     return " · ".join(parts)
 
 
+# --- History in words, and "compare again at today's prices" -------------------------------------
+
+METHOD_WORDS = {"lora": "LoRA fine-tune", "qlora": "QLoRA fine-tune", "full": "full fine-tune", "pretrain": "pre-training run"}
+SORT_WORDS = {"cost": "cheapest first", "speed": "quickest to start first", "finish": "finishing first first",
+              "availability": "most available first"}
+
+
+def _num_words(v) -> str:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    return f"{f:,.0f}" if f >= 1000 else f"{f:g}"
+
+
+def describe_job(job: dict) -> str:
+    """A job (the wizard's step 1, or a compare-costs workload) in one sentence."""
+    if not job:
+        return ""
+    size = f"{_num_words(job['model_params_b'])}B" if job.get("model_params_b") else "A"
+    method = METHOD_WORDS.get(job.get("method") or "lora", str(job.get("method")))
+    precision = str(job.get("precision") or "bf16").upper()
+    if job.get("dataset_tokens"):
+        data = f"{_num_words(job['dataset_tokens'])} tokens"
+    elif job.get("dataset_examples"):
+        data = f"{_num_words(job['dataset_examples'])} examples of about {_num_words(job.get('avg_tokens_per_example'))} tokens"
+    else:
+        data = "your dataset"
+    epochs = job.get("epochs")
+    epochs_words = f" × {_num_words(epochs)} epoch{'s' if epochs and float(epochs) != 1 else ''}" if epochs else ""
+    return f"{size} {method} in {precision} on {data}{epochs_words}"
+
+
+def describe_request(req: dict) -> str:
+    """A stored comparison request (the compare-costs body) or a job configuration, in words:
+    "A 7B LoRA fine-tune in BF16 on 10,000,000 tokens × 3 epochs; whatever GPU count fits; ..."."""
+    req = req or {}
+    parts = []
+    workload = req.get("workload") or ({k: req[k] for k in ("model_params_b", "method", "precision", "dataset_tokens",
+                                                             "dataset_examples", "avg_tokens_per_example", "epochs")
+                                         if req.get(k) not in (None, "")} if req.get("model_params_b") else None)
+    if workload and not req.get("training_hours"):
+        parts.append(describe_job(workload) + ", hours estimated for each GPU")
+    elif req.get("training_hours"):
+        ref = req.get("reference_gpu") or req.get("hours_measured_on")
+        on = f" measured on {ref}" if ref and ref != "same" else " on every GPU"
+        lead = f"{describe_job(workload)}: " if workload else ""
+        parts.append(f"{lead}{_num_words(req['training_hours'])} h of training{on}")
+    if req.get("gpu_count"):
+        parts.append(f"{req['gpu_count']} GPU{'s' if int(req['gpu_count']) != 1 else ''} per instance")
+    elif req.get("any_gpu_count") or workload or "gpu_count" in req:
+        parts.append("whatever GPU count fits")
+    if req.get("local_gpu_type"):
+        local = f"local {req['local_gpu_type']}"
+        if req.get("local_electricity_cost") not in (None, ""):
+            local += f" at ${float(req['local_electricity_cost']):.2f}/kWh"
+        if req.get("local_power_watts"):
+            local += f", {_num_words(req['local_power_watts'])} W"
+        parts.append(local)
+    if req.get("gpu_type"):
+        parts.append(f"only {req['gpu_type']}")
+    if req.get("min_memory_gb"):
+        parts.append(f"at least {_num_words(req['min_memory_gb'])} GB per GPU")
+    if req.get("providers"):
+        from pricing.providers.registry import provider_names
+
+        names = provider_names()
+        parts.append("providers " + ", ".join(names.get(p, p) for p in req["providers"]))
+    if req.get("continent"):
+        parts.append(f"in {req['continent']}")
+    if req.get("region"):
+        parts.append(f"region {req['region']}")
+    if req.get("allow_interruptible"):
+        parts.append("interruptible offers allowed")
+    if req.get("sort") and req.get("sort") != "cost":
+        parts.append(SORT_WORDS.get(req["sort"], req["sort"]))
+    text = "; ".join(p for p in parts if p)
+    return (text[:1].upper() + text[1:] + ".") if text else ""
+
+
+PAGE_FILTERS = ("gpu_type", "min_memory_gb", "providers", "continent", "region", "include_unavailable",
+                "allow_interruptible", "sort")
+
+
+def again_from_request(req: dict) -> tuple[dict | None, dict, dict]:
+    """Split a stored compare-costs request for "compare again at today's prices":
+    (wizard step-1 config or None, wizard filters, /compare/ form values)."""
+    req = req or {}
+    filters = {k: req[k] for k in PAGE_FILTERS if req.get(k) not in (None, "", [], False)}
+    local = {k: req[k] for k in ("local_gpu_type", "local_electricity_cost", "local_power_watts") if req.get(k) not in (None, "")}
+    count = {"gpu_count": req["gpu_count"]} if req.get("gpu_count") else {}
+    if req.get("workload"):
+        config = {**req["workload"], **count, **local}
+        if req.get("min_memory_gb"):
+            config["min_memory_gb"] = req["min_memory_gb"]
+        return config, filters, {}
+    form = {"training_hours": req.get("training_hours"), **count, **local, **filters}
+    # Old comparisons without reference_gpu had the same hours on every GPU: keep that meaning.
+    form["hours_measured_on"] = req.get("reference_gpu") or ("same" if req.get("local_gpu_type") else "")
+    return None, filters, form
+
+
 # --- History ---------------------------------------------------------------------------------
 
 def history_for(user, limit: int = 100):

@@ -5,6 +5,8 @@ the content pages are ``selector.views``."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +24,7 @@ from .compare_views import (
     local_payload,
     measured_on,
     prefs_of,
+    query_from,
     selector_context,
     selector_initial,
 )
@@ -316,6 +319,10 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
     comparisons, jobs = selectors.history_for(request.user)
+    for c in comparisons:
+        c.described = selectors.describe_request(c.inputs)
+    for j in jobs:
+        j.described = selectors.describe_request(j.configuration)
     return render(request, "wizard/history.html", {"comparisons": comparisons, "jobs": jobs})
 
 
@@ -341,6 +348,8 @@ def history_item(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "wizard/history_item.html", {
         "item": item, "form": form,
         "versus": selectors.compare_to_recommended(item.chosen, item.recommended) if item.chosen else "",
+        "described": selectors.describe_request(item.inputs),
+        "request_json": json.dumps(item.inputs, indent=2, sort_keys=True),
     })
 
 
@@ -362,6 +371,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("job_detail", pk=job.pk)
     return render(request, "wizard/job_detail.html", {
         "job": job, "form": form, "guide": GUIDES.get(job.provider), "config_rows": selectors.config_rows(job.configuration),
+        "described": selectors.describe_request(job.configuration),
     })
 
 
@@ -383,3 +393,32 @@ def job_delete(request: HttpRequest, pk: int) -> HttpResponse:
     job.delete()
     messages.success(request, "Job deleted from your history.")
     return redirect("history")
+
+
+# --- Compare again at today's prices ------------------------------------------------------------
+
+def _compare_again(request: HttpRequest, config: dict | None, filters: dict, form_values: dict) -> HttpResponse:
+    """A job goes back into the wizard (step 2, fresh prices); a /compare/ request reopens /compare/."""
+    if config:
+        state = WizardState(request.session)
+        state.set_config(selectors.jsonable(config))
+        state.set_filters(selectors.jsonable(filters))
+        messages.info(request, "The same job at today's prices.")
+        return redirect("wizard:providers")
+    return redirect(f"{reverse('compare')}?{query_from(form_values)}")
+
+
+@login_required
+@require_POST
+def history_item_again(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Comparison, pk=pk, user=request.user)
+    config, filters, form_values = selectors.again_from_request(item.inputs)
+    return _compare_again(request, config, filters, form_values)
+
+
+@login_required
+@require_POST
+def job_again(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(TrainingJob, pk=pk, user=request.user)
+    _, filters, _ = selectors.again_from_request(job.selection.inputs if job.selection else {})
+    return _compare_again(request, job.configuration or None, filters, {})

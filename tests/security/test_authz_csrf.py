@@ -43,7 +43,8 @@ def object_urls():
 
 # URL name -> the kind of object its pk names. New per-user URLs must be added here.
 KIND_BY_NAME = {
-    "history_item": "comparison", "history_item_delete": "comparison",
+    "history_item": "comparison", "history_item_delete": "comparison", "history_item_again": "comparison",
+    "job_again": "job",
     "job_detail": "job", "job_cancel": "job", "job_delete": "job",
     "pricing:alert_edit": "alert", "pricing:alert_pause": "alert", "pricing:alert_delete": "alert",
     "teams:detail": "team", "teams:switch": "team", "teams:member_remove": "team",

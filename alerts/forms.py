@@ -14,6 +14,13 @@ from wizard.models import TrainingJob
 from .models import PriceAlert
 
 
+def job_gpu(job: TrainingJob) -> tuple[GpuModel | None, int | None]:
+    """The GPU model and count of a saved job's chosen option."""
+    chosen = job.chosen or {}
+    gpu = GpuModel.objects.filter(slug=chosen.get("gpu_slug") or "").first()
+    return gpu, (int(chosen["gpu_count"]) if chosen.get("gpu_count") else None)
+
+
 class PriceAlertForm(forms.ModelForm):
     provider = forms.ChoiceField(required=False, label="Provider")
     region = forms.ChoiceField(required=False, label="Region",
@@ -33,6 +40,9 @@ class PriceAlertForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["gpu"].queryset = GpuModel.objects.order_by("name")
+        # A job-cost alert watches the job's own configuration (its GPU model and count): no GPU to pick.
+        self.fields["gpu"].required = False
+        self.fields["gpu"].help_text = "For a price or availability alert; a job alert uses the job's own GPU."
         self.fields["provider"].choices = [("", "Any provider"), *provider_names().items()]
         self.fields["job"] = forms.ModelChoiceField(
             queryset=TrainingJob.objects.filter(user=user), required=False, label="Saved training job",
@@ -45,6 +55,14 @@ class PriceAlertForm(forms.ModelForm):
             self.add_error("threshold_usd", "Give the price at or below which you want to hear about it.")
         if kind == PriceAlert.Kind.JOB_COST and not data.get("job"):
             self.add_error("job", "Choose the saved training job to watch.")
+        elif kind == PriceAlert.Kind.JOB_COST:
+            gpu, count = job_gpu(data["job"])
+            if gpu is not None:
+                data["gpu"], data["gpu_count"] = gpu, count
+            elif not data.get("gpu"):
+                self.add_error("job", "That job has no GPU recorded: choose the GPU model to watch.")
+        elif not data.get("gpu"):
+            self.add_error("gpu", "Choose the GPU model to watch.")
         if kind == PriceAlert.Kind.AVAILABLE:
             data["threshold_usd"] = None
         return data

@@ -103,6 +103,17 @@ def alert_verdict(alert: PriceAlert, offers_by_gpu: dict[str, list[Offer]]) -> V
 
 def describe_alert(alert: PriceAlert) -> str:
     """One line, e.g. "H100 SXM, 8 GPUs, RunPod, EU: price per GPU-hour at or below $2.0000"."""
+    if alert.kind == PriceAlert.Kind.JOB_COST:
+        # The job's own configuration, not a GPU picked on the form (issue #13).
+        job = getattr(alert, "job", None)
+        chosen = (job.chosen if job else None) or {}
+        count = int(chosen.get("gpu_count") or alert.gpu_count or 1)
+        where = [f"{count}x {chosen.get('gpu_type') or alert.gpu.name}"]
+        if alert.provider:
+            where.append(provider_names().get(alert.provider, alert.provider))
+        if alert.region:
+            where.append(alert.region)
+        return f"{', '.join(where)}: job {job or '(deleted)'} total cost at or below ${alert.threshold_usd:,.2f}"
     where = [alert.gpu.name]
     if alert.gpu_count:
         where.append(f"{alert.gpu_count} GPU{'s' if alert.gpu_count != 1 else ''}")
@@ -126,7 +137,9 @@ def _message(alert: PriceAlert, v: Verdict) -> tuple[str, str]:
     if o is None:
         return f"Price alert: {alert.gpu.name}", describe_alert(alert)
     place = f"{names.get(o.provider, o.provider)}" + (f" ({o.region})" if o.region else "")
-    offer_words = f"{o.gpu_count}x {alert.gpu.name} on {place}"
+    # The offer's own GPU: for a job alert that is the job's GPU, whatever the alert row holds.
+    gpu_name = o.gpu.name if alert.kind == PriceAlert.Kind.JOB_COST else alert.gpu.name
+    offer_words = f"{o.gpu_count}x {gpu_name} on {place}"
     if alert.kind == PriceAlert.Kind.AVAILABLE:
         title = f"{alert.gpu.name} is available on {names.get(o.provider, o.provider)}"
         body = f"{offer_words} is reported {o.availability} availability at ${o.usd_per_gpu_hour} per GPU-hour."

@@ -30,7 +30,11 @@ def alerts_page(request):
             messages.success(request, "Alert saved. It is checked after every price poll.")
             return redirect("pricing:alerts")
     else:
-        form = PriceAlertForm(user=request.user, initial={"gpu": request.GET.get("gpu") or None})
+        initial = {"gpu": request.GET.get("gpu") or None}
+        if (request.GET.get("job") or "").isdigit():
+            # "Watch this job's cost" from a job page: the job's own configuration.
+            initial.update(kind=PriceAlert.Kind.JOB_COST, job=int(request.GET["job"]))
+        form = PriceAlertForm(user=request.user, initial=initial)
     alerts = list(PriceAlert.objects.filter(user=request.user).select_related("gpu"))
     rows = [{"alert": a, "description": alert_services.describe_alert(a)} for a in alerts]
     return render(request, "pricing/alerts.html", {"form": form, "rows": rows})

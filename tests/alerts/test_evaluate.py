@@ -131,3 +131,28 @@ def test_a_saved_jobs_cost_alert_recomputes_the_job_at_current_prices(owner, mak
     polled("runpod", [h100("2.40")])  # 24.40
     assert len(mail.outbox) == 1 and "$24.40" in mail.outbox[0].subject
     assert PriceAlert.objects.get().last_value_usd == Decimal("24.40")
+
+
+def test_a_job_cost_alert_takes_the_jobs_own_configuration(client, owner, polled, worker, db):
+    """Issue #13: no unrelated GPU to pick, and the notification names the job's GPU."""
+    from pricing.services import gpu_catalog_sync
+    from wizard.models import TrainingJob
+
+    gpu_catalog_sync()
+    job = TrainingJob.objects.create(
+        user=owner, name="13b full", provider="runpod", usd_per_hour=Decimal("23.92"),
+        total_cost_usd=Decimal("100"), training_hours=Decimal("2"),
+        chosen={"gpu_slug": "h100-sxm", "gpu_type": "H100 SXM", "gpu_count": 8, "provider": "runpod"})
+    client.force_login(owner)
+    page = client.get(f"/prices/alerts/?job={job.pk}").content.decode()
+    assert 'value="job_cost_at_or_below" selected' in page
+    r = client.post("/prices/alerts/", {"kind": "job_cost_at_or_below", "job": job.pk, "threshold_usd": "60"})
+    assert r.status_code == 302, r.content.decode()[:3000]
+    alert = PriceAlert.objects.get()
+    assert (alert.gpu.slug, alert.gpu_count) == ("h100-sxm", 8)
+    from alerts.services import describe_alert
+
+    assert describe_alert(alert).startswith("8x H100 SXM")
+    polled("runpod", [offer("runpod", "h100-sxm", "20.00", count=8), offer("runpod", "a10", "0.30")])
+    assert len(mail.outbox) == 1
+    assert "8x H100 SXM on RunPod" in mail.outbox[0].body and "A10" not in mail.outbox[0].body

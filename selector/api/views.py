@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.utils.serializer_helpers import ReturnDict
 
 from selector import facts
 from selector.compare import compare_costs
@@ -69,10 +70,24 @@ COMPARE_EXAMPLE = {"training_hours": 10.0, "local_gpu_type": "RTX 4090", "local_
 INSTANCES_EXAMPLE = {"gpu_type": "A100 80GB", "min_memory_gb": 40}
 
 
+def _example_form(serializer_class, example: dict):
+    """The browsable API's raw-data form starts from the product document's example request, not from
+    every field's null (which answers 400 when posted as is)."""
+
+    class Example(serializer_class):
+        @property
+        def data(self):
+            return ReturnDict(example, serializer=self)
+
+    return Example()
+
+
 class CompareCostsApi(PublicApiView):
     """Compare the cost of a training job across cloud providers and your local GPU."""
 
     def get_serializer(self, *args, **kwargs):  # the browsable API's form
+        if not args and not kwargs:
+            return _example_form(s.CompareCostsInputSerializer, COMPARE_EXAMPLE)
         return s.CompareCostsInputSerializer(*args, **kwargs)
 
     @extend_schema(operation_id="compare_costs_usage", responses={200: s.UsageSerializer, **COMMON_ERRORS},
@@ -96,6 +111,8 @@ class InstancesApi(PublicApiView):
     """List current GPU instances matching the filters, cheapest first."""
 
     def get_serializer(self, *args, **kwargs):
+        if not args and not kwargs:
+            return _example_form(s.InstancesInputSerializer, INSTANCES_EXAMPLE)
         return s.InstancesInputSerializer(*args, **kwargs)
 
     @extend_schema(operation_id="list_instances_usage", responses={200: s.UsageSerializer, **COMMON_ERRORS},

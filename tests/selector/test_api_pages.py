@@ -134,3 +134,21 @@ def test_post_endpoints_show_the_form(db, api, url):
     assert "<form" in html and "POST" in html and "_content" in html
     r = api.post(url, {"training_hours": 1}, format="json", HTTP_ACCEPT="text/html")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/html")
+
+
+def test_the_browsable_form_is_prefilled_with_the_product_documents_example(db, api):
+    """Issue #13: pressing POST on the form as shown answers 200, not 400 for nulls."""
+    import html as html_lib
+    import json as json_lib
+
+    from tests.wizard.prices import seed_prices
+
+    seed_prices()
+    for url, example in (("/api/cloud/compare-costs", {"training_hours": 10.0, "local_gpu_type": "RTX 4090",
+                                                       "local_electricity_cost": 2.5, "min_memory_gb": 24}),
+                         ("/api/cloud/instances", {"gpu_type": "A100 80GB", "min_memory_gb": 40})):
+        page = api.get(url, HTTP_ACCEPT="text/html").content.decode()
+        body = re.search(r'<textarea[^>]*name="_content"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+        sent = json_lib.loads(html_lib.unescape(body))
+        assert sent == example and "null" not in body
+        assert api.post(url, sent, format="json").status_code == 200

@@ -13,7 +13,7 @@ from collections import OrderedDict
 
 from pricing.gpus import GPUS, GpuSpec
 from pricing.providers.registry import PROVIDERS
-from pricing.selectors import provider_freshness
+from pricing.selectors import latest_snapshot, provider_freshness
 
 from .setup_guides import COST_TIPS, GUIDES, setup_time_words
 
@@ -95,6 +95,26 @@ def provider_status() -> dict:
                    setup_time=meta["setup_time"], billing_increment_seconds=meta["billing_increment_seconds"])
         out.append(row)
     return {"providers": out, "count": len(out)}
+
+
+def price_ranges() -> dict[str, dict]:
+    """Each provider's current on-demand price range per GPU-hour, from the prices served now (not
+    the product document's quoted ranges), with their date: {slug: {low, high, count, source,
+    as_of, stale}}. Interruptible (bid) offers are left out: they are not what an hour costs."""
+    offers, fresh = latest_snapshot()
+    out: dict[str, dict] = {}
+    for o in offers:
+        if o.interruptible or not o.gpu_count:
+            continue
+        per_gpu = o.usd_per_hour / o.gpu_count
+        r = out.setdefault(o.provider, {"low": per_gpu, "high": per_gpu, "count": 0})
+        r["low"], r["high"] = min(r["low"], per_gpu), max(r["high"], per_gpu)
+        r["count"] += 1
+    for slug, r in out.items():
+        f = fresh.get(slug)
+        r.update(source=f.source if f else None, as_of=f.as_of if f else None, stale=bool(f and f.stale),
+                 state=f.state if f else "none")
+    return out
 
 
 def gpu_catalog() -> dict:

@@ -64,6 +64,20 @@ def age(seconds) -> str:
 
 
 @register.filter
+def without_price_range(text: str) -> str:
+    """The product document's pricing line without its quoted range ("Per-minute billing ($0.44 -
+    $4.25/hr)" -> "Per-minute billing"): pages show the range of the prices served now instead."""
+    import re
+
+    return re.sub(r"\s*\(\$[^)]*\)", "", text or "").strip()
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key)
+
+
+@register.filter
 def abs_value(value):
     d = dec(value)
     return abs(d) if d is not None else value

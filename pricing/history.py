@@ -369,3 +369,15 @@ __all__ = [
     "history_rebuild", "history_rollup_poll", "lowest_current_prices", "price_history", "rollup_rows",
     "trend_marks",
 ]
+
+
+def lowest_seen(provider: str, gpu_slug: str, gpu_count: int, *, days: int = 30,
+                now: dt.datetime | None = None) -> tuple[Decimal, dt.datetime] | None:
+    """The lowest on-demand USD per GPU-hour this provider asked for this GPU model and count in the
+    last ``days``, and when (the earliest poll at that price). One query on the rollup."""
+    now = now or timezone.now()
+    row = (PriceHistoryPoint.objects
+           .filter(provider=provider, gpu_key=gpu_slug, gpu_count=gpu_count, region="",
+                   observed_at__gte=now - dt.timedelta(days=days), observed_at__lte=now)
+           .order_by("min_usd_per_gpu_hour", "observed_at").values_list("min_usd_per_gpu_hour", "observed_at").first())
+    return (row[0], row[1]) if row else None

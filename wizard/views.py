@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from selector.estimator import WORKLOAD_DEFAULTS
@@ -282,6 +283,7 @@ def wizard_review(request: HttpRequest) -> HttpResponse:
         "summary": (result or {}).get("summary") or {},
         "versus": selectors.compare_to_recommended(fresh, recommended), "guide": GUIDES.get(fresh.get("provider")),
         "config_rows": selectors.config_rows(state.config), "filters": state.filters or {},
+        "job_tips": selectors.job_tips(result, state.selection["payload"]), "updated_at": timezone.now(),
     })
 
 

@@ -1,0 +1,49 @@
+"""Cost tips that apply to this job (issue #13): a smaller GPU that fits, QLoRA when a full
+fine-tune does not fit, spot for a short job, the cheapest price seen in the history."""
+
+from decimal import Decimal
+
+import pytest
+
+from wizard.selectors import job_tips
+
+from .prices import seed_prices
+
+pytestmark = pytest.mark.django_db
+
+
+def _o(id, gpu, mem, total, *, count=1, provider="runpod", interruptible=False, finish=1.0, rate=1.0):
+    return {"id": id, "provider": provider, "provider_name": provider.title(), "gpu_type": gpu, "gpu_slug": gpu.lower(),
+            "gpu_count": count, "gpu_memory_gb": mem, "total_cost": total, "finish_hours": finish, "hourly_rate": rate,
+            "source": "live", "availability": "high", "interruptible": interruptible}
+
+
+def test_a_smaller_gpu_that_fits_is_named():
+    rec = _o("a", "H100 SXM", 80, 5.0)
+    result = {"options": [rec, _o("b", "L40S", 48, 4.5)], "summary": {"recommended": rec}}
+    tips = job_tips(result, {"training_hours": 1})
+    assert any(t.startswith("A smaller GPU fits this job: L40S on Runpod (48 GB per GPU) for $4.50") for t in tips)
+
+
+def test_spot_is_suggested_for_a_short_job_only():
+    rec = _o("a", "RTX 4090", 24, 2.0, finish=2.0)
+    spot = _o("s", "RTX 4090", 24, 0.9, provider="vast", interruptible=True)
+    tips = job_tips({"options": [rec, spot], "summary": {"recommended": rec}}, {"training_hours": 2})
+    assert any("interruptible (spot)" in t and "$0.90" in t for t in tips)
+    rec_long = {**rec, "finish_hours": 20.0}
+    tips = job_tips({"options": [rec_long, spot], "summary": {"recommended": rec_long}}, {"training_hours": 20})
+    assert not any("spot" in t for t in tips)
+
+
+def test_qlora_is_suggested_when_a_full_fine_tune_needs_several_gpus():
+    payload = {"workload": {"model_params_b": 13, "method": "full", "precision": "bf16", "dataset_tokens": 20_000_000}}
+    tips = job_tips({"options": [], "summary": {}}, payload)
+    assert any(t.startswith("QLoRA") and "13B" in t for t in tips)
+
+
+def test_the_cheapest_price_in_the_history_is_named(client):
+    seed_prices(providers=("lambda",), price_factor=Decimal("0.6"))
+    seed_prices(providers=("lambda",))
+    body = client.get("/compare/?providers=lambda&training_hours=3&hours_measured_on=same").content.decode()
+    assert "Cost tips for this job" in body
+    assert "Lambda asked $0.77 per GPU-hour for A100 80GB SXM on" in body and "the lowest in 30 days" in body

@@ -141,7 +141,8 @@ def selector_context(request, form: SelectorForm, payload: dict, page_url: str, 
         "columns": columns, "sorts": sorts, "views": views, "view": cleaned.get("view") or "auto",
         "sort": cleaned.get("sort") or "cost", "order": order, "refresh_seconds": refresh_seconds(),
         "payload": payload, "query": query_from(cleaned),
-        "applied": bool(request.GET), "filters_summary": selectors.filters_summary(cleaned, mode=mode),
+        # Filters fold on phones once the job or a filter is in the URL (not for a view or sort change alone).
+        "applied": any(request.GET.get(k) for k in SelectorForm.base_fields if k not in ("sort", "order", "view")), "filters_summary": selectors.filters_summary(cleaned, mode=mode),
         "updated_at": timezone.now(),
     }
 

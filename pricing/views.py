@@ -13,6 +13,7 @@ from .charts import ChartPoint, ChartSeries, legend_swatch_svg, price_chart_svg
 from .gpus import GPUS, GPUS_BY_SLUG
 from .history import lowest_current_prices, price_history
 from .providers.registry import provider_names
+from .selectors import provider_freshness
 
 RANGES = {"24h": 1, "7d": 7, "30d": 30, "90d": 90}
 DEFAULT_RANGE = "30d"
@@ -21,12 +22,16 @@ DEFAULT_RANGE = "30d"
 def prices_index(request):
     current = lowest_current_prices()
     names = provider_names()
+    fresh = provider_freshness()
     rows = []
     for g in GPUS:
         price = current.get(g.slug)
+        avail = price[2] if price else ""
+        # A built-in list, or a provider that said "unknown", did not report stock: not live.
+        reported = bool(price) and avail != "unknown" and getattr(fresh.get(price[1]), "source", None) == "live"
         rows.append({"gpu": g, "usd_per_gpu_hour": price[0] if price else None,
                      "provider": names.get(price[1], price[1]) if price else "",
-                     "availability": price[2] if price else ""})
+                     "availability": "" if avail == "unknown" else avail, "reported": reported})
     rows.sort(key=lambda r: (r["usd_per_gpu_hour"] is None, r["gpu"].name))
     return render(request, "pricing/index.html", {"rows": rows})
 

@@ -87,8 +87,12 @@ def abs_value(value):
 def availability(level: str, reported=True):
     """The availability mark. One wording everywhere: a level the provider reported is the plain word
     ("High"); one it did not report is its typical level, "High (typical, not live)"."""
-    emoji, word, meaning = AVAILABILITY.get(level or "", ("⚪", "Unknown", "Availability not reported"))
     typical = reported is False
+    if typical and level not in AVAILABILITY:
+        # Nothing reported and no typical level known: say so, in the same words.
+        return format_html('<span class="avail avail-unknown" title="{}"><span class="mark" aria-hidden="true"></span>'
+                           'Not reported <span class="typical">(not live)</span></span>', TYPICAL_MEANING)
+    emoji, word, meaning = AVAILABILITY.get(level or "", ("⚪", "Unknown", "Availability not reported"))
     title = f"{meaning}: {TYPICAL_MEANING}" if typical else meaning
     # The mark is a CSS shape (circle, diamond, triangle, cross) so it shows without an emoji font;
     # the product document's emoji rides along for screen readers and copy-paste, the word always shows.

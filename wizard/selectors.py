@@ -141,9 +141,13 @@ def config_rows(config: dict | None) -> list[tuple[str, str]]:
     for name, f in ConfigureForm.base_fields.items():
         value = config.get(name)
         if value in (None, ""):
+            if name == "gpu_count":
+                rows.append((str(f.label), "whatever fits (the smallest count for each GPU)"))
             continue
         if hasattr(f, "choices"):
             value = dict(f.choices).get(value, value)
+        elif name in ("dataset_tokens", "dataset_examples", "avg_tokens_per_example", "local_power_watts"):
+            value = _num_words(value)
         rows.append((str(f.label), str(value)))
     return rows
 
@@ -238,9 +242,9 @@ def finish_hours(o: dict) -> float:
 def compare_to_recommended(chosen: dict, recommended: dict | None) -> str:
     """"$4.20 more than the recommended option, finishes 2 h sooner"."""
     if not recommended:
-        return "There is no recommended option to compare with."
+        return "there is no recommended option to compare with"
     if str(chosen.get("id")) == str(recommended.get("id")):
-        return "This is the recommended option."
+        return "this is the recommended option"
     diff = (dec(chosen.get("total_cost")) or 0) - (dec(recommended.get("total_cost")) or 0)
     if diff > 0:
         money = f"{_money(diff)} more than the recommended option"

@@ -51,7 +51,12 @@ def provider_choices() -> list[tuple[str, str]]:
 
 
 class ConfigureForm(forms.Form):
-    """Step 1: the job, the hours (estimated or known) and the local GPU."""
+    """Step 1: the job, the hours (estimated or known) and the local GPU. ``runs``: the user's jobs
+    with a measured throughput (wizard.selectors.measured_runs), offered first to calibrate."""
+
+    calibrate_from = forms.ChoiceField(
+        label="Calibrate from one of your runs", required=False, choices=[],
+        help_text="Its measured speed corrects the estimate for every GPU (scaled to this job).")
 
     model_params_b = forms.FloatField(
         label="Model size (billions of parameters)", min_value=0.001, max_value=10000, initial=7,
@@ -81,6 +86,12 @@ class ConfigureForm(forms.Form):
         label="Electricity price (USD per kWh)", min_value=0, max_value=10, decimal_places=3, required=False,
         widget=forms.NumberInput(attrs={"step": "0.001", "inputmode": "decimal"}))
     local_power_watts = local_power_field()
+
+    def __init__(self, *args, runs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.runs = {str(r.job_id): r for r in runs}
+        self.fields["calibrate_from"].choices = [(k, r.label) for k, r in self.runs.items()] + [
+            ("", "Don't calibrate: use the model fitted to published runs")]
 
     def clean(self):
         data = super().clean()
@@ -143,3 +154,13 @@ class PreferencesForm(forms.ModelForm):
 class NotesForm(forms.Form):
     name = forms.CharField(label="Name", max_length=120, required=False)
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ThroughputForm(forms.Form):
+    """What a run really did, to calibrate the next estimate (wizard step 1 offers it first)."""
+
+    tokens_per_second = forms.FloatField(
+        label="Measured throughput (tokens per second, all GPUs together)", min_value=0.001, max_value=1e12,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
+    gpu_type = forms.ChoiceField(label="On GPU", choices=[(g.slug, g.name) for g in GPUS], required=False)
+    gpu_count = forms.IntegerField(label="GPUs", min_value=1, max_value=4096, required=False)

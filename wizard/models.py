@@ -90,6 +90,12 @@ class TrainingJob(models.Model):
     training_hours = models.DecimalField(max_digits=12, decimal_places=2)
     price_as_of = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the run really did (reported by the user, or by a launcher): the estimator is calibrated
+    # from it when the user plans the next job (wizard step 1 offers it first).
+    measured_tokens_per_second = models.FloatField(null=True, blank=True)  # all GPUs together
+    measured_gpu_type = models.CharField(max_length=40, blank=True)  # catalog slug
+    measured_gpu_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    measured_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -71,6 +71,21 @@ def summary_option(result: dict | None, key: str) -> dict | None:
     return find_option(result, value)
 
 
+# Step 1's fields that make the API's workload (calibration included, once step 1 has set it).
+WORKLOAD_FIELDS = ("model_params_b", "method", "precision", "dataset_tokens", "dataset_examples",
+                   "avg_tokens_per_example", "epochs", "measured_tokens_per_second", "measured_gpu_type",
+                   "measured_gpu_count")
+
+
+def workload_payload(config: dict) -> dict:
+    """Step 1's saved configuration as the API's ``workload``."""
+    w = {k: config[k] for k in WORKLOAD_FIELDS if config.get(k) not in (None, "")}
+    if w.get("dataset_tokens"):
+        w.pop("dataset_examples", None)
+        w.pop("avg_tokens_per_example", None)
+    return w
+
+
 @dataclass
 class EstimateOutcome:
     result: dict | None
@@ -140,6 +155,8 @@ def config_rows(config: dict | None) -> list[tuple[str, str]]:
     rows = []
     for name, f in ConfigureForm.base_fields.items():
         value = config.get(name)
+        if name == "calibrate_from":
+            continue
         if value in (None, ""):
             if name == "gpu_count":
                 rows.append((str(f.label), "whatever fits (the smallest count for each GPU)"))
@@ -149,6 +166,9 @@ def config_rows(config: dict | None) -> list[tuple[str, str]]:
         elif name in ("dataset_tokens", "dataset_examples", "avg_tokens_per_example", "local_power_watts"):
             value = _num_words(value)
         rows.append((str(f.label), str(value)))
+    if config.get("measured_tokens_per_second"):
+        rows.append(("Calibrated from your run", f"{float(config['measured_tokens_per_second']):,.0f} tokens/s for this job "
+                     f"on {config.get('measured_gpu_count') or 1}× {config.get('measured_gpu_type')}"))
     return rows
 
 
@@ -655,3 +675,62 @@ def history_for(user, limit: int = 100):
     comparisons = list(Comparison.objects.filter(user=user).prefetch_related("jobs")[:limit])
     jobs = list(TrainingJob.objects.filter(user=user).select_related("selection")[:limit])
     return comparisons, jobs
+
+
+# --- Calibration from the user's own runs ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class MeasuredRun:
+    job_id: int
+    label: str
+    tokens_per_second: float
+    gpu_slug: str
+    gpu_count: int
+    configuration: dict
+
+
+def measured_runs(user, limit: int = 10) -> list[MeasuredRun]:
+    """The user's jobs with a measured throughput on a catalog GPU, most recently measured first."""
+    from pricing.gpus import GPUS_BY_SLUG
+
+    jobs = (TrainingJob.objects.filter(user=user, measured_tokens_per_second__isnull=False)
+            .exclude(measured_gpu_type="").order_by("-measured_at", "-id")[:limit])
+    out = []
+    for j in jobs:
+        gpu = GPUS_BY_SLUG.get(j.measured_gpu_type)
+        if gpu is None:
+            continue
+        cfg = j.configuration or {}
+        what = f"{cfg.get('model_params_b', '?')}B {cfg.get('method', '')}".strip()
+        label = (f"{j.name or f'Job #{j.pk}'}: {j.measured_tokens_per_second:,.0f} tokens/s on "
+                 f"{j.measured_gpu_count or 1}× {gpu.name} ({what})")
+        out.append(MeasuredRun(j.pk, label, j.measured_tokens_per_second, gpu.slug, j.measured_gpu_count or 1, cfg))
+    return out
+
+
+def calibration_fields(run: MeasuredRun, workload: dict) -> dict:
+    """The calibration fields for ``workload`` from a run of possibly another job: the run's measured
+    throughput over what the estimator expects for the run's own job on its GPUs is a correction
+    factor; applied to what it expects for this workload on the same GPUs, it is this workload's
+    "measured" throughput there (so the estimator's calibration, which assumes the same job, holds).
+    Empty when either job cannot be estimated."""
+    from pricing.gpus import GPUS_BY_SLUG
+    from selector.api.estimate import WorkloadSerializer
+    from selector.estimates import workload_from_validated
+    from selector.estimator import tokens_per_second
+
+    def _workload(data: dict):
+        ser = WorkloadSerializer(data={k: v for k, v in data.items() if not k.startswith("measured_")})
+        return workload_from_validated(ser.validated_data) if ser.is_valid() else None
+
+    ran = _workload(workload_payload(run.configuration))
+    new = _workload(workload)
+    if ran is None or new is None:
+        return {}
+    gpu = GPUS_BY_SLUG[run.gpu_slug]
+    factor = run.tokens_per_second / tokens_per_second(ran, gpu, run.gpu_count)
+    return {
+        "measured_tokens_per_second": round(factor * tokens_per_second(new, gpu, run.gpu_count), 3),
+        "measured_gpu_type": run.gpu_slug,
+        "measured_gpu_count": run.gpu_count,
+    }

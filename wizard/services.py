@@ -72,3 +72,18 @@ def job_cancel(*, job: TrainingJob) -> bool:
     """Conditional update: only a job still ready to launch can be cancelled (no double cancel)."""
     return bool(TrainingJob.objects.filter(pk=job.pk, status=TrainingJob.Status.READY)
                 .update(status=TrainingJob.Status.CANCELLED))
+
+
+def job_record_throughput(*, job: TrainingJob, tokens_per_second: float, gpu_slug: str | None = None,
+                          gpu_count: int | None = None) -> TrainingJob:
+    """Keep what a run really did: its measured throughput (all GPUs together) on ``gpu_count`` x
+    ``gpu_slug`` (default: the option the job was launched on). The wizard offers it first to
+    calibrate the next estimate; a launcher that measures a run calls this too."""
+    from django.utils import timezone
+
+    job.measured_tokens_per_second = float(tokens_per_second)
+    job.measured_gpu_type = (gpu_slug or str(job.chosen.get("gpu_slug") or ""))[:40]
+    job.measured_gpu_count = int(gpu_count or job.chosen.get("gpu_count") or 1)
+    job.measured_at = timezone.now()
+    job.save(update_fields=["measured_tokens_per_second", "measured_gpu_type", "measured_gpu_count", "measured_at"])
+    return job

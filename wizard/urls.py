@@ -22,6 +22,7 @@ urlpatterns = [
     path("history/<int:pk>/again/", views.history_item_again, name="history_item_again"),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/cancel/", views.job_cancel, name="job_cancel"),
+    path("jobs/<int:pk>/throughput/", views.job_throughput, name="job_throughput"),
     path("jobs/<int:pk>/delete/", views.job_delete, name="job_delete"),
     path("jobs/<int:pk>/again/", views.job_again, name="job_again"),
     path("wizard/", include((wizard_patterns, "wizard"))),

@@ -29,13 +29,13 @@ from .compare_views import (
     selector_context,
     selector_initial,
 )
-from .forms import ConfigureForm, NotesForm, PreferencesForm, SelectorForm
+from .forms import ConfigureForm, NotesForm, PreferencesForm, SelectorForm, ThroughputForm
 from .models import Comparison, TrainingJob, UserPreferences
 from .state import WizardState
 
 STEPS = (("configure", "Configure"), ("providers", "Choose a provider"), ("review", "Review"), ("launch", "Launch"))
-WORKLOAD_FIELDS = ("model_params_b", "method", "precision", "dataset_tokens", "dataset_examples",
-                   "avg_tokens_per_example", "epochs")
+WORKLOAD_FIELDS = selectors.WORKLOAD_FIELDS
+workload_payload = selectors.workload_payload  # step 1's saved configuration -> the API's workload
 
 
 # --- The wizard ----------------------------------------------------------------------------------
@@ -63,19 +63,24 @@ def _config_initial(request) -> dict:
     if prefs:
         initial.update({"local_gpu_type": prefs.local_gpu_type, "local_electricity_cost": prefs.local_electricity_cost,
                         "min_memory_gb": prefs.min_memory_gb, "local_power_watts": prefs.local_power_watts})
+    runs = selectors.measured_runs(request.user)
+    if runs:  # a measured run of the user's is the first thing step 1 offers
+        initial["calibrate_from"] = str(runs[0].job_id)
     return initial
 
 
-def _config_from_form(cleaned: dict) -> dict:
-    return selectors.jsonable({k: v for k, v in cleaned.items() if v not in (None, "")})
+def _config_from_form(form: ConfigureForm) -> dict:
+    """Step 1's configuration: the cleaned fields, plus the calibration fields of the chosen run
+    scaled to this job (wizard.selectors.calibration_fields)."""
+    config = selectors.jsonable({k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+    run = form.runs.get(config.get("calibrate_from") or "")
+    if run is not None:
+        config.update(selectors.calibration_fields(run, workload_payload(config)))
+    return config
 
 
-def workload_payload(config: dict) -> dict:
-    w = {k: config[k] for k in WORKLOAD_FIELDS if config.get(k) not in (None, "")}
-    if w.get("dataset_tokens"):
-        w.pop("dataset_examples", None)
-        w.pop("avg_tokens_per_example", None)
-    return w
+def _configure_form(request, data) -> ConfigureForm:
+    return ConfigureForm(data, runs=selectors.measured_runs(request.user))
 
 
 def wizard_compare_payload(config: dict, filters: dict) -> dict:
@@ -105,7 +110,7 @@ def _check_workload(form: ConfigureForm) -> dict | None:
     """Run the API's workload validation on step 1; its errors land on the form. Returns the estimate."""
     if not form.is_valid():
         return None
-    config = _config_from_form(form.cleaned_data)
+    config = _config_from_form(form)
     est = selectors.run_estimate(workload_payload(config), gpu_count=config.get("gpu_count") or None)
     if est.errors and not config.get("training_hours"):
         for field, errs in est.errors.items():
@@ -127,14 +132,14 @@ def wizard_configure(request: HttpRequest) -> HttpResponse:
     state = WizardState(request.session)
     estimate = None
     if request.method == "POST":
-        form = ConfigureForm(request.POST)
+        form = _configure_form(request, request.POST)
         estimate = _check_workload(form)
         if form.is_valid():
-            state.set_config(_config_from_form(form.cleaned_data))
+            state.set_config(_config_from_form(form))
             return redirect("wizard:providers")
     else:
         # Bound to what was entered before (or the defaults): the estimate shows at once.
-        form = ConfigureForm(state.config or selectors.jsonable(_config_initial(request)))
+        form = _configure_form(request, state.config or selectors.jsonable(_config_initial(request)))
         estimate = _check_workload(form)
     return render(request, "wizard/configure.html", {
         "form": form, "steps": _steps("configure", state), **_estimate_ctx(form, estimate),
@@ -152,7 +157,7 @@ def _estimate_ctx(form: ConfigureForm, estimate: dict | None) -> dict:
 @require_POST
 def wizard_estimate(request: HttpRequest) -> HttpResponse:
     """htmx: the estimate panel for the form as it is now (nothing is stored)."""
-    form = ConfigureForm(request.POST)
+    form = _configure_form(request, request.POST)
     estimate = _check_workload(form)
     return render(request, "wizard/configure.html#estimate", {"form": form, **_estimate_ctx(form, estimate)})
 
@@ -166,7 +171,7 @@ def wizard_detect_gpu(request: HttpRequest) -> HttpResponse:
     data = request.POST.copy()
     if detected.gpu_name:
         data["local_gpu_type"] = detected.gpu_name
-    form = ConfigureForm(data)
+    form = _configure_form(request, data)
     if request.htmx:
         form.is_valid()
         return render(request, "wizard/configure.html#local-gpu", {"form": form, "detected": detected})
@@ -371,10 +376,32 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form, saved = _notes_form(request, job)
     if saved:
         return redirect("job_detail", pk=job.pk)
+    throughput_form = ThroughputForm(initial={
+        "tokens_per_second": job.measured_tokens_per_second,
+        "gpu_type": job.measured_gpu_type or job.chosen.get("gpu_slug"),
+        "gpu_count": job.measured_gpu_count or job.chosen.get("gpu_count") or 1,
+    })
     return render(request, "wizard/job_detail.html", {
         "job": job, "form": form, "guide": GUIDES.get(job.provider), "config_rows": selectors.config_rows(job.configuration),
         "described": selectors.describe_request(job.configuration),
+        "throughput_form": throughput_form,
     })
+
+
+@login_required
+@require_POST
+def job_throughput(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep a run's measured throughput; the wizard then offers it first to calibrate estimates."""
+    job = get_object_or_404(TrainingJob, pk=pk, user=request.user)
+    form = ThroughputForm(request.POST)
+    if form.is_valid():
+        services.job_record_throughput(job=job, tokens_per_second=form.cleaned_data["tokens_per_second"],
+                                       gpu_slug=form.cleaned_data.get("gpu_type") or None,
+                                       gpu_count=form.cleaned_data.get("gpu_count"))
+        messages.success(request, "Throughput kept: the wizard will offer it to calibrate your next estimate.")
+    else:
+        messages.error(request, "Give the measured throughput in tokens per second (a positive number).")
+    return redirect("job_detail", pk=job.pk)
 
 
 @login_required

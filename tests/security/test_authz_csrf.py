@@ -45,7 +45,7 @@ def object_urls():
 KIND_BY_NAME = {
     "history_item": "comparison", "history_item_delete": "comparison", "history_item_again": "comparison",
     "job_again": "job",
-    "job_detail": "job", "job_cancel": "job", "job_delete": "job",
+    "job_detail": "job", "job_cancel": "job", "job_delete": "job", "job_throughput": "job",
     "pricing:alert_edit": "alert", "pricing:alert_pause": "alert", "pricing:alert_delete": "alert",
     "teams:detail": "team", "teams:switch": "team", "teams:member_remove": "team",
 }

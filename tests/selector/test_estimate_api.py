@@ -347,3 +347,24 @@ def test_the_service_takes_a_workload_too(two_gpus):
     data = compare_costs(ser.validated_data)
     assert data["summary"]["cheapest"]["provider_sku"] == "h100-sxm-secure"
     assert data["estimate"]["estimates"]
+
+
+# --- Acceptance: the five-field request against held-back published runs --------------------------
+
+
+def test_the_five_field_request_lands_within_20_percent_median_of_held_back_runs(client):
+    import statistics
+
+    from selector.measurements import rows
+
+    errors = {}
+    for m in rows("holdout"):
+        body = {"workload": {"model_params_b": m.model_params_b, "method": m.method, "dataset_tokens": 1e9},
+                "gpu_type": m.gpu, "gpu_count": m.gpu_count}
+        r = post(client, body)
+        assert r.status_code == 200, r.content
+        [e] = r.json()["estimates"]
+        errors[m.id] = (e["tokens_per_second"] / m.gpu_count) / m.tokens_per_second_per_gpu - 1
+    assert statistics.median(abs(v) for v in errors.values()) <= 0.20, errors
+    pretraining = [abs(v) for k, v in errors.items() if next(m for m in rows("holdout") if m.id == k).kind == "pretraining"]
+    assert statistics.median(pretraining) <= 0.20

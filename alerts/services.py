@@ -31,9 +31,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from pricing.models import Offer
 from pricing.providers.registry import PROVIDERS, provider_names
 from pricing.regions import continent_of
+from pricing.selectors import CurrentOffer as Offer
 from pricing.selectors import latest_snapshot
 from selector.engine import cloud_total_cost
 from selector.facts import provider_meta
@@ -185,7 +185,8 @@ def alerts_evaluate(*, poll_id: int | None = None, now: dt.datetime | None = Non
     alerts = list(PriceAlert.objects.filter(is_paused=False).select_related("user", "gpu", "job"))
     if not alerts:
         return []
-    offers, freshness = latest_snapshot()
+    snapshot = latest_snapshot()
+    offers, freshness = snapshot.offers, snapshot.freshness
     by_gpu: dict[str, list[Offer]] = defaultdict(list)
     for o in offers:
         f = freshness.get(o.provider)

@@ -29,6 +29,7 @@ def benches(args) -> list[tuple[str, list[str]]]:
         ("page_weight", []),
         ("api_load", ["--seconds", str(args.seconds)]),
         ("gpuhunt_compare", ["--offers", "10000"]),
+        ("never_asked", ["--sizes", "1000,10000"]),
         ("breakdown", ["--offers", "10000"]),
         ("history_compare", ["--rows", args.compare_history_rows]),
         ("history_scale", ["--rows", str(args.history_rows)]),

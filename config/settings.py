@@ -189,7 +189,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 API_THROTTLE_ANON = os.environ.get("API_THROTTLE_ANON", "120/min")
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "selector.api.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -246,8 +246,8 @@ PROVIDER_SETTINGS = {
 TOGETHER_AVAILABILITY_MODELS = [m.strip() for m in os.environ.get(
     "TOGETHER_AVAILABILITY_MODELS", "Qwen/Qwen3.5-9B-FP8").split(",") if m.strip()]
 # Overall deadline for one provider poll (connect + all reads + retries), seconds.
-# Each process re-reads the providers' price pointers at most this often (seconds; 0 = every read).
-PRICE_POINTERS_CACHE_SECONDS = float(os.environ.get("PRICE_POINTERS_CACHE_SECONDS", "1") or 0)
+# Each process holds the current offers (and their pricing) of one snapshot, if not larger than this.
+PRICE_SNAPSHOT_MAX_BYTES = envint("PRICE_SNAPSHOT_MAX_BYTES", 256 * 1024 * 1024)
 # Called with a poll's id once a successful poll is committed (pricing imports no app above it).
 PRICE_POLL_HANDOFF = "alerts.tasks.enqueue_evaluation"
 # How often the selector pages re-fetch their results (htmx), seconds.

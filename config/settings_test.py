@@ -16,5 +16,3 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests use their own cache so throttle counters and cached pages never leak between tests.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/min"}}  # noqa: F405
-# Tests store a poll and read it back at once.
-PRICE_POINTERS_CACHE_SECONDS = 0

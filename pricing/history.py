@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-import threading
-import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -185,40 +183,9 @@ def _downsample(rows: list[tuple], since: dt.datetime, until: dt.datetime, max_p
     return out
 
 
-# Answers of price_history, per process, until a poll lands (the key holds every provider's current
-# poll) and at most HISTORY_CACHE_SECONDS: a chart viewed again, or the page's period links, cost one
-# pointer query instead of an aggregate over months of polls.
-HISTORY_CACHE_SECONDS = 60
-_history_cache: dict = {}
-_history_lock = threading.Lock()
-
-
 def price_history(*, gpu_key: str, days: int, providers: list[str] | None = None, region: str = "",
                   gpu_count: int = 0, max_points: int = MAX_POINTS,
                   now: dt.datetime | None = None) -> list[HistorySeries]:
-    if now is not None:
-        return _price_history(gpu_key=gpu_key, days=days, providers=providers, region=region,
-                              gpu_count=gpu_count, max_points=max_points, now=now)
-    pointers = tuple(sorted(ProviderState.objects.values_list("provider", "current_poll_id",
-                                                              "current_poll__finished_at")))
-    key = (gpu_key, days, tuple(providers) if providers is not None else None, region, gpu_count, max_points,
-           pointers)
-    clock = time.monotonic()
-    hit = _history_cache.get(key)
-    if hit is not None and hit[0] > clock:
-        return hit[1]
-    series = _price_history(gpu_key=gpu_key, days=days, providers=providers, region=region,
-                            gpu_count=gpu_count, max_points=max_points, now=None)
-    with _history_lock:
-        if len(_history_cache) > 256:
-            _history_cache.clear()
-        _history_cache[key] = (clock + HISTORY_CACHE_SECONDS, series)
-    return series
-
-
-def _price_history(*, gpu_key: str, days: int, providers: list[str] | None = None, region: str = "",
-                   gpu_count: int = 0, max_points: int = MAX_POINTS,
-                   now: dt.datetime | None = None) -> list[HistorySeries]:
     """One series per provider (all registered ones, or those asked), each at most ``max_points``
     points, oldest first. Index range scans of the rollup: on Postgres at most three queries (count
     per provider, then exact rows for the short series and SQL buckets for the long ones), so the

@@ -1,16 +1,29 @@
-"""Reads: the latest prices and how fresh they are. A fixed number of queries, however many offers
-and however much history (readers follow ProviderState.current_poll; no scan of history)."""
+"""Reads: the latest prices and how fresh they are, as one frozen ``Snapshot``. A fixed number of
+queries, however many offers and however much history (readers follow ProviderState.current_poll;
+no scan of history).
+
+The current offers are held per process until a provider's pointer moves (gpuhunt keeps its
+catalog in memory the same way): reading the latest prices then costs one small query for the
+pointers, whatever the number of offers or the size of the history. Offers are never updated in
+place, so held offers cannot go stale without the pointers (the key) changing. It is the one cache
+of this module: one snapshot, bounded by ``PRICE_SNAPSHOT_MAX_BYTES``, keyed by the pointers it was
+read for (tests/pricing/test_snapshot.py: hit, miss, a poll landing in between, two threads).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import threading
-import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from types import MappingProxyType
 
 from django.conf import settings
 from django.utils import timezone
 
+from .gpus import GPUS_BY_SLUG
 from .models import Offer, PollRun, ProviderState, Source
 from .providers.registry import PROVIDERS
 
@@ -142,21 +155,64 @@ def provider_freshness(states: list[ProviderState] | None = None) -> dict[str, P
     return out
 
 
-def offers_latest(*, providers: list[str] | None = None, gpu_slugs: list[str] | None = None) -> list[Offer]:
-    """The offers of each provider's latest good poll (the offers half of latest_snapshot)."""
-    return latest_snapshot(providers=providers, gpu_slugs=gpu_slugs)[0]
+@dataclass(frozen=True)
+class GpuRef:
+    """A GPU no longer in the code catalog (pricing.gpus) but still named by a stored offer."""
+
+    slug: str
+    name: str
 
 
-# The current offers, held per process until a provider's pointer moves (gpuhunt keeps its
-# catalog in memory the same way). Reading the latest prices then costs one small query for the
-# pointers, whatever the number of offers or the size of the history; a new poll changes the key
-# and the next reader reloads. Offers are never updated in place, so a cached list cannot go stale
-# without its key changing.
-_snapshot_lock = threading.Lock()
-_snapshot: dict = {"key": None, "offers": []}
+@dataclass(frozen=True, slots=True)
+class CurrentOffer:
+    """One offer of a provider's current poll: what readers need of an ``Offer`` row, compact and
+    immutable (``gpu`` is the catalog's GpuSpec)."""
+
+    pk: int
+    poll_id: int
+    provider: str
+    provider_sku: str
+    gpu: object  # pricing.gpus.GpuSpec (or GpuRef)
+    gpu_count: int
+    gpu_memory_gb: int
+    usd_per_hour: Decimal
+    usd_per_gpu_hour: Decimal
+    region: str
+    availability: str
+    interruptible: bool
+    tier: str
+    observed_at: dt.datetime
 
 
-def _snapshot_key(states: list[ProviderState]) -> tuple:
+@dataclass(frozen=True)
+class Snapshot:
+    """The latest prices: every provider's current offers (cheapest first) and the freshness of
+    every registered provider. ``key`` changes whenever a poll lands or a provider's freshness flags
+    (source, date, stale, status, error) change, and only then; ages (``age_seconds``) are as of
+    the read and are not part of it. Anything derived from a snapshot is keyed on its ``key``."""
+
+    key: tuple
+    offers: tuple[CurrentOffer, ...]
+    freshness: Mapping[str, ProviderFreshness]
+
+
+_OFFER_FIELDS = ("id", "poll_id", "provider", "provider_sku", "gpu__slug", "gpu__name", "gpu_count",
+                 "gpu_memory_gb", "usd_per_hour", "usd_per_gpu_hour", "region", "availability",
+                 "interruptible", "tier", "observed_at")
+
+
+@dataclass(frozen=True)
+class _Held:
+    key: tuple
+    offers: tuple[CurrentOffer, ...]
+    nbytes: int
+
+
+_held: _Held | None = None
+_held_lock = threading.Lock()
+
+
+def _pointers_key(states: list[ProviderState]) -> tuple:
     return tuple(sorted(
         (s.current_poll_id, s.current_poll.finished_at.isoformat() if s.current_poll.finished_at else "",
          s.current_poll.offer_count)
@@ -164,48 +220,81 @@ def _snapshot_key(states: list[ProviderState]) -> tuple:
     ))
 
 
-def _current_offers(states: list[ProviderState]) -> tuple[tuple, list[Offer]]:
-    key = _snapshot_key(states)
-    cached = _snapshot
-    if cached["key"] == key:
-        return key, cached["offers"]
-    offers = list(Offer.objects.filter(poll_id__in=[k[0] for k in key])
-                  .select_related("gpu").order_by("usd_per_hour", "id"))
-    with _snapshot_lock:
-        _snapshot.update(key=key, offers=offers)
-    return key, offers
+def _read_offers(poll_ids: list[int]) -> tuple[CurrentOffer, ...]:
+    rows = (Offer.objects.filter(poll_id__in=poll_ids).order_by("usd_per_hour", "id")
+            .values_list(*_OFFER_FIELDS))
+    gpus: dict[str, object] = {}
+    out = []
+    for (pk, poll_id, provider, sku, slug, name, count, memory, rate, per_gpu, region, availability,
+         interruptible, tier, observed) in rows.iterator(chunk_size=5000):
+        gpu = gpus.get(slug)
+        if gpu is None:
+            gpu = gpus[slug] = GPUS_BY_SLUG.get(slug) or GpuRef(slug, name)
+        out.append(CurrentOffer(pk, poll_id, provider, sku, gpu, count, memory, rate, per_gpu, region,
+                                availability, interruptible, tier, observed))
+    return tuple(out)
 
 
-def current_snapshot_key() -> tuple | None:
-    """The key of the snapshot this process last served (changes whenever a poll lands)."""
-    return _snapshot["key"]
+def approx_bytes(offers: tuple[CurrentOffer, ...]) -> int:
+    """Memory held by ``offers`` (the rows and their own strings and numbers; the shared GPU specs
+    not counted), estimated from a sample of rows."""
+    if not offers:
+        return sys.getsizeof(offers)
+    sample = offers[:: max(1, len(offers) // 200)]
+    per_row = sum(sys.getsizeof(o) + sum(sys.getsizeof(getattr(o, f)) for f in CurrentOffer.__slots__
+                                         if f != "gpu") for o in sample) / len(sample)
+    return int(sys.getsizeof(offers) + per_row * len(offers))
 
 
-_pointers: dict = {"at": -1.0, "states": []}
+def max_snapshot_bytes() -> int:
+    return int(getattr(settings, "PRICE_SNAPSHOT_MAX_BYTES", 256 * 1024 * 1024))
+
+
+def _current_offers(key: tuple) -> tuple[CurrentOffer, ...]:
+    """The offers of the polls in ``key``: held ones when the key matches, else read (and held,
+    unless they are larger than PRICE_SNAPSHOT_MAX_BYTES). Only ever files offers under the key they
+    were read for."""
+    global _held
+    held = _held
+    if held is not None and held.key == key:
+        return held.offers
+    offers = _read_offers([k[0] for k in key])
+    nbytes = approx_bytes(offers)
+    with _held_lock:
+        _held = _Held(key, offers, nbytes) if nbytes <= max_snapshot_bytes() else None
+    return offers
+
+
+def held_snapshot_bytes() -> int:
+    """Bytes held by this process for the current offers (0 when nothing is held)."""
+    held = _held
+    return held.nbytes if held is not None else 0
 
 
 def _provider_states() -> list[ProviderState]:
-    """Every provider's pointers. Held for settings.PRICE_POINTERS_CACHE_SECONDS (default 1 s) per
-    process, so a burst of requests costs no query; a poll that lands is seen at most that late.
-    Ages and stale flags are still computed from the current time on every call."""
-    ttl = getattr(settings, "PRICE_POINTERS_CACHE_SECONDS", 0)
-    now = time.monotonic()
-    if ttl > 0 and now - _pointers["at"] < ttl:
-        return _pointers["states"]
-    states = list(ProviderState.objects.select_related("current_poll", "last_attempt"))
-    if ttl > 0:
-        _pointers.update(at=now, states=states)
-    return states
+    return list(ProviderState.objects.select_related("current_poll", "last_attempt"))
 
 
-def latest_snapshot(*, providers: list[str] | None = None, gpu_slugs: list[str] | None = None):
-    """Offers plus the freshness of every provider: at most one query for the pointers, plus one to
-    reload the offers when a poll has landed since this process last read them."""
+def latest_snapshot(*, providers: list[str] | None = None, gpu_slugs: list[str] | None = None) -> Snapshot:
+    """The latest prices: one query for the pointers, plus one to read the offers when a poll has
+    landed since this process last read them. ``providers`` / ``gpu_slugs`` keep only those offers
+    (the key then says so)."""
     states = _provider_states()
-    _, offers = _current_offers(states)
+    pointers = _pointers_key(states)
+    offers = _current_offers(pointers)
+    fresh = provider_freshness(states)
+    flags = tuple((f.provider, f.source, f.as_of, f.stale, f.status, f.last_error) for f in fresh.values())
+    key: tuple = (pointers, flags)
     if providers is not None or gpu_slugs is not None:
         wanted_p = set(providers) if providers is not None else None
         wanted_g = set(gpu_slugs) if gpu_slugs is not None else None
-        offers = [o for o in offers if (wanted_p is None or o.provider in wanted_p)
-                  and (wanted_g is None or o.gpu.slug in wanted_g)]
-    return list(offers), provider_freshness(states)
+        offers = tuple(o for o in offers if (wanted_p is None or o.provider in wanted_p)
+                       and (wanted_g is None or o.gpu.slug in wanted_g))
+        key = (*key, tuple(sorted(wanted_p)) if wanted_p is not None else None,
+               tuple(sorted(wanted_g)) if wanted_g is not None else None)
+    return Snapshot(key=key, offers=offers, freshness=MappingProxyType(fresh))
+
+
+def offers_latest(*, providers: list[str] | None = None, gpu_slugs: list[str] | None = None) -> list[CurrentOffer]:
+    """The offers of each provider's latest good poll (the offers of latest_snapshot)."""
+    return list(latest_snapshot(providers=providers, gpu_slugs=gpu_slugs).offers)

@@ -166,6 +166,11 @@ class OptionInput:
     any_region: bool = False  # a list price not tied to a region: the filters let it through
     pros: tuple[str, ...] = ()
     cons: tuple[str, ...] = ()
+    # hourly_rate in 1/10,000 USD when it has at most 4 places (every cloud offer): exact integer costing.
+    rate_e4: int | None = field(init=False, repr=False, compare=False, default=None)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rate_e4", rate_ten_thousandths(self.hourly_rate))
 
     @property
     def is_local(self) -> bool:
@@ -253,14 +258,50 @@ def local_total_cost(power_watts: float, training_hours: float, electricity_usd_
         CENT, rounding=ROUND_HALF_UP)
 
 
-def price_option(opt: OptionInput, hours: HoursResult) -> Option:
-    training = round_hours(hours.hours)
+_MS_PER_HOUR = Decimal(3_600_000)
+_HALF_CENT_DENOMINATOR = 360_000_000  # USD/h in 1e-4 x milliseconds -> cents
+
+
+def rate_ten_thousandths(rate: Decimal) -> int | None:
+    """An hourly rate as an integer number of 1/10,000 USD, or None when it has more places (the
+    local option's kW x USD/kWh rate): the integer costing below then does not apply."""
+    scaled = rate.scaleb(4)
+    return int(scaled) if scaled == scaled.to_integral_value() else None
+
+
+def cloud_cost_cents(rate_e4: int, training_milli_hours: int, setup_max_minutes: int,
+                     increment_seconds: int) -> tuple[int, int] | None:
+    """(cents, billed milliseconds) of ``cloud_total_cost`` in integers, exactly: billed time in
+    milliseconds rounded up to the increment, times the rate, rounded half-up to cents. None at an
+    exact half-cent, where the Decimal sum (28 significant digits) may round the other way: the
+    caller then uses it, so the two paths never disagree."""
+    ms = training_milli_hours * 3600 + setup_max_minutes * 60_000
+    if increment_seconds and increment_seconds > 0:
+        inc = increment_seconds * 1000
+        ms = -(-ms // inc) * inc
+    q, r = divmod(rate_e4 * ms, _HALF_CENT_DENOMINATOR)
+    if 2 * r == _HALF_CENT_DENOMINATOR:
+        return None
+    return q + (2 * r > _HALF_CENT_DENOMINATOR), ms
+
+
+def price_option(opt: OptionInput, hours: HoursResult, *, training: float | None = None) -> Option:
+    """``training``: ``round_hours(hours.hours)`` when the caller has it already."""
+    training = round_hours(hours.hours) if training is None else training
     if opt.is_local:
         billed = Decimal(repr(training))
         total = (opt.hourly_rate * billed).quantize(CENT, rounding=ROUND_HALF_UP)
     else:
-        billed = billed_hours(training, opt.setup_minutes[1], opt.billing_increment_seconds)
-        total = (opt.hourly_rate * billed).quantize(CENT, rounding=ROUND_HALF_UP)
+        fast = None
+        if opt.rate_e4 is not None:
+            fast = cloud_cost_cents(opt.rate_e4, round(training * 1000), opt.setup_minutes[1],
+                                    opt.billing_increment_seconds)
+        if fast is not None:
+            total = Decimal(fast[0]).scaleb(-2)
+            billed = Decimal(fast[1]) / _MS_PER_HOUR
+        else:
+            billed = billed_hours(training, opt.setup_minutes[1], opt.billing_increment_seconds)
+            total = (opt.hourly_rate * billed).quantize(CENT, rounding=ROUND_HALF_UP)
     return Option(
         input=opt, training_hours=training, total_cost=total, billed_hours=billed,
         hours_low=round_hours(hours.low) if hours.low is not None else None,
@@ -366,6 +407,7 @@ def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareP
     """Price, filter (unavailable when not wanted, does-not-fit), rank and pick."""
     excluded_out = list(excluded)
     priced: list[Option] = []
+    rounded: dict[float, float] = {}  # round_hours per distinct hours (flat hours: one for all)
     for opt in inputs:
         if opt.availability == "unavailable" and not params.include_unavailable:
             excluded_out.append(Exclusion(opt.id, opt.provider, opt.gpu_type, "unavailable",
@@ -380,7 +422,10 @@ def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareP
             excluded_out.append(Exclusion(opt.id, opt.provider, opt.gpu_type, "does_not_fit",
                                           f"No training-time estimate for {opt.gpu_type}"))
             continue
-        priced.append(price_option(opt, hours))
+        training = rounded.get(hours.hours)
+        if training is None:
+            training = rounded[hours.hours] = round_hours(hours.hours)
+        priced.append(price_option(opt, hours, training=training))
 
     options = sort_options(priced, params.sort)
     choosable = [o for o in options if may_choose(o, params)]

@@ -1,8 +1,9 @@
 """Training-time estimates for the API, the wizard and compare-costs.
 
-A thin Django-side layer over the pure ``selector.estimator``: turns validated request data
-(``selector.api.estimate.WorkloadSerializer``) into a ``Workload``, runs it for the requested GPUs
-and renders plain JSON-ready dicts. The only read is the current prices (one snapshot, through
+A thin layer over the pure ``selector.estimator``: runs a ``Workload`` (parsed by
+``selector.workload.workload_from``, the one parser) for the requested GPUs and renders plain
+JSON-ready dicts; for compare-costs, the hours per GPU model and count and the notes on how they
+shaped the ranking. The only read is the current prices (one snapshot, through
 ``pricing.selectors.latest_snapshot``), to cost each GPU model's scaling options; the answer then
 carries the ``prices`` freshness block like every priced answer.
 """
@@ -10,43 +11,14 @@ carries the ``prices`` freshness block like every priced answer.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pricing.gpus import GPUS, GPUS_BY_SLUG, GpuSpec, match_gpu_query, resolve_single_gpu
-from selector.engine import HoursResult
-from selector.estimator import (
-    GpuEstimate,
-    Workload,
-    dataset_tokens_from_examples,
-    estimate_training,
-    training_flops,
-    workload_defaults,
-)
-
-
-def workload_from_validated(data: dict) -> Workload:
-    """A ``Workload`` from the WorkloadSerializer's validated data. Defaults (per method) come from
-    ``selector.estimator.workload_defaults``, the one home of them, so callers that build the dict
-    by hand get the same defaults as the API, the wizard and compare-costs."""
-    tokens = data.get("dataset_tokens")
-    if tokens is None:
-        tokens = dataset_tokens_from_examples(data["dataset_examples"], data["avg_tokens_per_example"])
-    measured_gpu = data.get("measured_gpu_type")
-    if measured_gpu and measured_gpu not in GPUS_BY_SLUG:
-        gpu = resolve_single_gpu(measured_gpu)
-        measured_gpu = gpu.slug if gpu else measured_gpu
-    defaults = workload_defaults(data.get("method") or "lora")
-    values = {k: default if data.get(k) is None else data[k] for k, default in defaults.items()}
-    return Workload(
-        model_params_b=float(data["model_params_b"]),
-        dataset_tokens=float(tokens),
-        measured_tokens_per_second=data.get("measured_tokens_per_second"),
-        measured_hours=data.get("measured_hours"),
-        measured_gpu_type=measured_gpu or None,
-        **values,
-    )
+from pricing.gpus import GPUS, GPUS_BY_SLUG, GpuSpec, match_gpu_query
+from selector.engine import RATE_PLACES, HoursResult, Option
+from selector.estimator import GpuEstimate, estimate_training, training_flops
+from selector.workload import Workload, workload_from
 
 
 def _sig(value: float, digits: int = 4) -> float:
@@ -70,17 +42,15 @@ def cheapest_rates() -> tuple[dict[str, Rate], list[dict]]:
     snapshot, and the snapshot's ``prices`` freshness block."""
     from pricing.selectors import latest_snapshot
 
-    from .options import prices_block
-
-    offers, fresh = latest_snapshot()
+    snapshot = latest_snapshot()
     best: dict[str, Rate] = {}
-    for o in offers:
+    for o in snapshot.offers:
         if o.interruptible or o.availability == "unavailable":
             continue
         slug = o.gpu.slug
         if slug not in best or o.usd_per_gpu_hour < best[slug].usd_per_gpu_hour:
             best[slug] = Rate(o.usd_per_gpu_hour, o.provider, o.provider_sku)
-    return best, prices_block(fresh)
+    return best, [f.as_dict() for f in snapshot.freshness.values()]
 
 
 def _scale_option_dict(o, rate: Rate | None) -> dict:
@@ -148,12 +118,12 @@ def estimate_for_workload(workload: Workload, gpus: list[GpuSpec], gpu_count: in
     }
 
 
-def estimate(validated: dict, *, priced: bool = True) -> dict:
+def estimate(validated: Mapping, *, priced: bool = True) -> dict:
     """The estimate endpoint's response for its validated request
     (``{"workload": {...}, "gpu_type": optional str, "gpu_count": optional int}``). ``priced``: cost
     each scaling option at the cheapest current rate and add the ``prices`` block (compare-costs,
     which prices its own options, asks without)."""
-    workload = workload_from_validated(validated["workload"])
+    workload = workload_from(validated["workload"])
     gpus = gpus_for_query(validated.get("gpu_type"))
     count = int(validated.get("gpu_count") or 1)
     if not priced:
@@ -162,9 +132,10 @@ def estimate(validated: dict, *, priced: bool = True) -> dict:
     return {**estimate_for_workload(workload, gpus, count, rates), "prices": prices}
 
 
-def hours_for_workload(workload_validated: dict) -> Callable[[str, int], HoursResult]:
+def hours_for_workload(workload: Workload | Mapping) -> Callable[[str, int], HoursResult]:
     """``hours_for(gpu_slug, gpu_count) -> HoursResult`` for compare-costs, from the estimator."""
-    workload = workload_from_validated(workload_validated)
+    if not isinstance(workload, Workload):
+        workload = workload_from(workload)
     cache: dict[tuple[str, int], HoursResult] = {}
 
     def hours_for(gpu_slug: str, gpu_count: int) -> HoursResult:
@@ -188,75 +159,49 @@ def hours_for_workload(workload_validated: dict) -> Callable[[str, int], HoursRe
     return hours_for
 
 
-def estimate_summary(workload_validated: dict) -> dict:
-    """What compare-costs shows next to its options: FLOPs and, per catalog GPU on one GPU, the
-    memory breakdown, band and assumptions (``estimate`` with every GPU)."""
-    return estimate_for_workload(workload_from_validated(workload_validated), list(GPUS), 1)
-
-
 # --- compare-costs with a workload -------------------------------------------------------------------
 
 
-def compare_extra(validated: dict) -> dict:
-    """The ``estimate`` block compare-costs adds: the estimate endpoint's answer for the GPUs and
-    count the comparison asked for (every catalog GPU without ``gpu_type``)."""
-    return {"estimate": estimate({
-        "workload": validated["workload"],
-        "gpu_type": validated.get("gpu_type"),
-        "gpu_count": validated.get("gpu_count") or 1,
-    }, priced=False)}
-
-
-def _label(o: dict) -> str:
-    gpus = o["gpu_type"] if o["gpu_count"] == 1 else f"{o['gpu_count']}x {o['gpu_type']}"
-    return f"{gpus} on {o['provider_name']}"
+def _label(o: Option) -> str:
+    i = o.input
+    gpus = i.gpu_type if i.gpu_count == 1 else f"{i.gpu_count}x {i.gpu_type}"
+    return f"{gpus} on {i.provider_name}"
 
 
 def _hours(h: float) -> str:
     return f"{h:.1f} h" if h >= 0.95 else f"{h * 60:.0f} min"
 
 
-def speed_notes(options: list[dict], cheapest: dict | None, *, allow_interruptible: bool = False) -> list[str]:
+def _rate(o: Option) -> float:
+    return float(o.input.hourly_rate.quantize(RATE_PLACES))
+
+
+def speed_notes(options, cheapest: Option | None, *, allow_interruptible: bool = False) -> list[str]:
     """Say when speed changed the ranking: the cheapest job is not on the cheapest hourly rate.
 
     With flat hours the total follows the hourly rate; with estimated hours a dearer but faster GPU
-    can finish for less. Compared with the lowest-rate option that could have been picked.
+    can finish for less. Compared with the lowest-rate option that could have been picked, among
+    every option (not only a page of them).
     """
     if not cheapest:
         return []
-    candidates = [o for o in options if o["availability"] != "unavailable"
-                  and (allow_interruptible or not o["interruptible"])]
+    candidates = [o for o in options if o.input.availability != "unavailable"
+                  and (allow_interruptible or not o.input.interruptible)]
     if not candidates:
         return []
-    lowest_rate = min(candidates, key=lambda o: (o["hourly_rate"], o["total_cost"]))
-    if not (cheapest["hourly_rate"] > lowest_rate["hourly_rate"] and cheapest["total_cost"] < lowest_rate["total_cost"]):
+    lowest_rate = min(candidates, key=lambda o: (_rate(o), float(o.total_cost)))
+    cheap_rate, low_rate = _rate(cheapest), _rate(lowest_rate)
+    cheap_total, low_total = float(cheapest.total_cost), float(lowest_rate.total_cost)
+    if not (cheap_rate > low_rate and cheap_total < low_total):
         return []
     return [
-        f"{_label(cheapest)} costs more per hour (${cheapest['hourly_rate']:.2f} vs ${lowest_rate['hourly_rate']:.2f} "
-        f"for {_label(lowest_rate)}) but finishes in {_hours(cheapest['training_hours'])} vs "
-        f"{_hours(lowest_rate['training_hours'])}, so its total is lower "
-        f"(${cheapest['total_cost']:.2f} vs ${lowest_rate['total_cost']:.2f})."
+        f"{_label(cheapest)} costs more per hour (${cheap_rate:.2f} vs ${low_rate:.2f} "
+        f"for {_label(lowest_rate)}) but finishes in {_hours(cheapest.training_hours)} vs "
+        f"{_hours(lowest_rate.training_hours)}, so its total is lower "
+        f"(${cheap_total:.2f} vs ${low_total:.2f})."
     ]
 
 
-def annotate_comparison(response: dict, validated: dict) -> dict:
-    """Add each option's ``training_hours_low``/``training_hours_high`` and the ``notes`` on how the
-    estimated hours shaped the ranking (in place; returns ``response``)."""
-    summary = response.get("summary") or {}
-    picks = [summary.get(k) for k in ("cheapest", "fastest", "finishes_first", "recommended", "local", "best_cloud")]
-    for o in [*response.get("options", []), *(p for p in picks if p)]:
-        band = o.get("training_hours_range") or {}
-        o["training_hours_low"] = band.get("low")
-        o["training_hours_high"] = band.get("high")
-    notes = speed_notes(response.get("options", []), summary.get("cheapest"),
-                        allow_interruptible=bool(validated.get("allow_interruptible")))
-    recommended = summary.get("recommended")
-    if notes and recommended and summary.get("cheapest") and recommended["id"] == summary["cheapest"]["id"]:
-        summary["recommendation_reason"] = f"{summary.get('recommendation_reason') or ''} {notes[0]}".strip()
-    w = workload_from_validated(validated["workload"])
-    notes.append(
-        f"Training hours are estimated per GPU model and count for a {w.model_params_b:g}B {w.method} run on "
-        f"{w.total_tokens:,.0f} tokens (see estimate.assumptions); the range is each option's low-high band."
-    )
-    response["notes"] = [*response.get("notes", []), *notes]
-    return response
+def workload_note(w: Workload) -> str:
+    return (f"Training hours are estimated per GPU model and count for a {w.model_params_b:g}B {w.method} run on "
+            f"{w.total_tokens:,.0f} tokens (see estimate.assumptions); the range is each option's low-high band.")

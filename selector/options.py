@@ -1,6 +1,9 @@
-"""Offers -> engine options, shared by the compare read model and the instances listing:
-the filters (provider, GPU, count, region, continent, memory) with grouped exclusions, stable
-option ids, each offer's freshness and its pros/cons (from ``selector.facts``).
+"""Offers -> engine options, shared by the compare read model and the instances listing.
+
+A snapshot is priced once (``priced_snapshot``): every current offer becomes its engine
+``OptionInput`` (stable id, provider facts, freshness, pros/cons) with the fields the filters look
+at, in the snapshot's order (cheapest first). A question then only filters those rows
+(``match_cloud``) and the engine costs only the matches.
 
 ``excluded`` is grouped: one entry per reason, with a count and the first ``EXCLUDED_IDS_SHOWN``
 option ids, so a filter that drops thousands of marketplace offers still answers in a few lines.
@@ -12,18 +15,23 @@ It is one GPU.
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pricing.gpus import GPUS_BY_SLUG, match_gpu_query, resolve_single_gpu
-from pricing.regions import continent_of, normalize_continent
-from pricing.selectors import ProviderFreshness
+from django.conf import settings
+
+from pricing.gpus import match_gpu_query, resolve_single_gpu
+from pricing.regions import continent_of
+from pricing.selectors import ProviderFreshness, Snapshot
 
 from . import engine
 from .facts import LOCAL_SLUG, cloud_pros_cons, local_pros_cons, provider_meta
 
 EXCLUDED_IDS_SHOWN = 20
-DEFAULT_ELECTRICITY_USD_PER_KWH = 0.15
 
 
 def make_option_id(provider: str, sku: str, region: str, count: int, seen: dict[str, int]) -> str:
@@ -39,19 +47,11 @@ def gpu_slugs_for(gpu_type: str | None) -> set[str] | None:
     return {g.slug for g in match_gpu_query(gpu_type)}
 
 
-def freshness_of(fresh: dict[str, ProviderFreshness], slug: str) -> tuple[str, str | None, bool]:
+def freshness_of(fresh: Mapping[str, ProviderFreshness], slug: str) -> tuple[str, str | None, bool]:
     f = fresh.get(slug)
     if f is None:
         return "catalog", None, True
     return f.source or "catalog", f.as_of.isoformat() if f.as_of else None, f.stale
-
-
-def _num(value) -> float | None:
-    return None if value is None else float(value)
-
-
-def prices_block(fresh: dict[str, ProviderFreshness]) -> list[dict]:
-    return [f.as_dict() for f in fresh.values()]
 
 
 class Excluded:
@@ -61,18 +61,167 @@ class Excluded:
         self.groups: OrderedDict[tuple[str, str], dict] = OrderedDict()
 
     def add(self, code: str, reason: str, option_id: str | None) -> None:
-        g = self.groups.setdefault((code, reason), {"code": code, "reason": reason, "count": 0, "ids": []})
+        g = self.groups.get((code, reason))
+        if g is None:
+            g = self.groups[(code, reason)] = {"code": code, "reason": reason, "count": 0, "ids": []}
         if option_id is not None:
             g["count"] += 1
             if len(g["ids"]) < EXCLUDED_IDS_SHOWN:
                 g["ids"].append(option_id)
 
     def as_list(self) -> list[dict]:
-        return list(self.groups.values())
+        return [{**g, "ids": list(g["ids"])} for g in self.groups.values()]
 
 
-def local_option(validated: dict, excluded: Excluded) -> engine.OptionInput | None:
-    text = validated.get("local_gpu_type")
+# --- A priced snapshot ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class PricedOffer:
+    """One current offer as an engine input, plus what the filters compare."""
+
+    input: engine.OptionInput
+    region_key: str  # region, stripped and lower-cased (the region filter is case-insensitive)
+    continent: str | None
+    provider_name: str
+
+
+@dataclass(frozen=True)
+class PricedSnapshot:
+    """Every current offer of one snapshot as engine inputs, in the snapshot's order; ``key`` is the
+    snapshot's. Derived values of the snapshot (the trend marks) are computed once, on first use,
+    and live and die with it."""
+
+    key: tuple
+    rows: tuple[PricedOffer, ...]
+    freshness: Mapping[str, ProviderFreshness]
+    nbytes: int = 0
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def derived(self, name: str, build):
+        """``build()`` once per snapshot (first caller builds; concurrent callers wait for it)."""
+        value = self._derived.get(name)
+        if value is None:
+            with self._lock:
+                value = self._derived.get(name)
+                if value is None:
+                    value = self._derived[name] = build()
+        return value
+
+
+def price_snapshot(snapshot: Snapshot) -> PricedSnapshot:
+    fresh = snapshot.freshness
+    metas: dict[str, dict] = {}
+    seen: dict[str, int] = {}
+    rows = []
+    for offer in snapshot.offers:
+        meta = metas.get(offer.provider)
+        if meta is None:
+            meta = metas[offer.provider] = provider_meta(offer.provider)
+        oid = make_option_id(offer.provider, offer.provider_sku, offer.region, offer.gpu_count, seen)
+        source, as_of, stale = freshness_of(fresh, offer.provider)
+        # A built-in list price is not tied to a region: the provider sells it wherever it has capacity,
+        # so it is shown as "any region" and the region filters let it through.
+        any_region = source == "catalog" and not offer.region.strip()
+        # A list price says nothing about stock now: the provider's typical level, not reported.
+        availability, reported = engine.normalize_availability(
+            None if source == "catalog" else offer.availability, meta["typical_availability"])
+        pros, cons = cloud_pros_cons(meta, source=source, as_of=as_of, stale=stale, availability=availability,
+                                     reported=reported, interruptible=offer.interruptible, tier=offer.tier)
+        rows.append(PricedOffer(
+            input=engine.OptionInput(
+                id=oid, provider=offer.provider, provider_name=meta["name"], gpu_slug=offer.gpu.slug,
+                gpu_type=offer.gpu.name, gpu_count=offer.gpu_count, gpu_memory_gb=offer.gpu_memory_gb,
+                hourly_rate=offer.usd_per_hour, setup_minutes=meta["setup_minutes"], setup_time=meta["setup_time"],
+                billing_increment_seconds=meta["billing_increment_seconds"], availability=availability,
+                source=source, region=offer.region, interruptible=offer.interruptible, as_of=as_of, stale=stale,
+                availability_reported=reported, provider_sku=offer.provider_sku, tier=offer.tier or "",
+                any_region=any_region, pros=pros, cons=cons,
+            ),
+            region_key=offer.region.strip().lower(),
+            continent=continent_of(offer.region),
+            provider_name=meta["name"],
+        ))
+    rows_t = tuple(rows)
+    return PricedSnapshot(key=snapshot.key, rows=rows_t, freshness=fresh, nbytes=_approx_bytes(rows_t))
+
+
+def _approx_bytes(rows: tuple[PricedOffer, ...]) -> int:
+    """Memory held by ``rows`` (each row, its input and the input's own strings and numbers; strings
+    shared between rows, such as pros/cons, counted once per row: an over-estimate)."""
+    if not rows:
+        return sys.getsizeof(rows)
+    sample = rows[:: max(1, len(rows) // 200)]
+    total = 0
+    for r in sample:
+        i = r.input
+        total += sys.getsizeof(r) + sys.getsizeof(i) + sys.getsizeof(r.region_key)
+        total += sum(sys.getsizeof(v) for v in vars(i).values())
+        total += sum(sys.getsizeof(x) for x in (*i.pros, *i.cons))
+    return int(sys.getsizeof(rows) + total / len(sample) * len(rows))
+
+
+_priced: PricedSnapshot | None = None
+_priced_lock = threading.Lock()
+
+
+def priced_snapshot(snapshot: Snapshot) -> PricedSnapshot:
+    """The snapshot priced: the one held by this process when it was priced from a snapshot with the
+    same key, else priced now (and held unless larger than PRICE_SNAPSHOT_MAX_BYTES). A priced
+    snapshot is only ever filed under the key of the snapshot it was priced from."""
+    global _priced
+    held = _priced
+    if held is not None and held.key == snapshot.key:
+        return held
+    priced = price_snapshot(snapshot)
+    limit = int(getattr(settings, "PRICE_SNAPSHOT_MAX_BYTES", 256 * 1024 * 1024))
+    with _priced_lock:
+        _priced = priced if priced.nbytes <= limit else None
+    return priced
+
+
+def held_priced_bytes() -> int:
+    held = _priced
+    return held.nbytes if held is not None else 0
+
+
+# --- Filters ----------------------------------------------------------------------------------------
+
+def match_cloud(priced: PricedSnapshot, excluded: Excluded, *, providers=None, gpu_type: str | None = None,
+                gpu_count: int | None = 1, region: str | None = None, continent: str | None = None,
+                min_memory_gb: float = 0.0) -> list[engine.OptionInput]:
+    """The engine inputs of the offers that pass every filter, in snapshot order; each one that
+    does not is counted under the first filter it fails. ``gpu_count`` None: any count."""
+    wanted_providers = set(providers) if providers else None
+    wanted_gpus = gpu_slugs_for(gpu_type)
+    region_key = (region or "").strip().lower()
+    min_mem = float(min_memory_gb or 0)
+    add = excluded.add
+    out = []
+    append = out.append
+    for row in priced.rows:
+        i = row.input
+        if wanted_providers is not None and i.provider not in wanted_providers:
+            add("provider", f"{row.provider_name}: not among the providers asked for", i.id)
+        elif wanted_gpus is not None and i.gpu_slug not in wanted_gpus:
+            add("gpu_type", f"{i.gpu_type}: not a {gpu_type}", i.id)
+        elif gpu_count is not None and i.gpu_count != gpu_count:
+            add("gpu_count", f"{i.gpu_count} GPUs per instance, {gpu_count} asked for", i.id)
+        elif region_key and not i.any_region and row.region_key != region_key:
+            add("region", f"Not in region {region.strip()}", i.id)
+        elif continent and not i.any_region and row.continent != continent:
+            add("continent", f"Not in {continent}" + ("" if i.region else " (region not reported)"), i.id)
+        elif i.gpu_memory_gb < min_mem:
+            add("memory", f"{i.gpu_type}: {i.gpu_memory_gb} GB per GPU, less than the {min_mem:g} GB asked for",
+                i.id)
+        else:
+            append(i)
+    return out
+
+
+def local_option(*, local_gpu_type: str | None, min_memory_gb: float, local_power_watts: float | None,
+                 local_electricity_cost: float, excluded: Excluded) -> engine.OptionInput | None:
+    text = local_gpu_type
     if not text:
         return None
     spec = resolve_single_gpu(text)
@@ -80,88 +229,26 @@ def local_option(validated: dict, excluded: Excluded) -> engine.OptionInput | No
         excluded.add("gpu_type", f"Local GPU {text!r} is not in the GPU catalog", f"{LOCAL_SLUG}:{text}")
         return None
     option_id = f"{LOCAL_SLUG}:{spec.slug}"
-    min_mem = float(validated.get("min_memory_gb") or 0)
+    min_mem = float(min_memory_gb or 0)
     if spec.memory_gb < min_mem:
         excluded.add("memory", f"Local {spec.name}: {spec.memory_gb} GB, less than the {min_mem:g} GB asked for",
                      option_id)
         return None
-    watts = float(validated.get("local_power_watts") or spec.board_power_w)
-    cost = validated.get("local_electricity_cost")
-    cost = DEFAULT_ELECTRICITY_USD_PER_KWH if cost is None else cost
+    watts = float(local_power_watts or spec.board_power_w)
     meta = provider_meta(LOCAL_SLUG)
-    pros, cons = local_pros_cons(spec, power_given=bool(validated.get("local_power_watts")))
+    pros, cons = local_pros_cons(spec, power_given=bool(local_power_watts))
     return engine.OptionInput(
         id=option_id, provider=LOCAL_SLUG, provider_name=meta["name"], gpu_slug=spec.slug, gpu_type=spec.name,
-        gpu_count=1, gpu_memory_gb=spec.memory_gb, hourly_rate=engine.local_hourly_rate(watts, Decimal(str(cost))),
+        gpu_count=1, gpu_memory_gb=spec.memory_gb,
+        hourly_rate=engine.local_hourly_rate(watts, Decimal(str(local_electricity_cost))),
         setup_minutes=meta["setup_minutes"], setup_time=meta["setup_time"], billing_increment_seconds=0,
         availability="high", source="local", pros=pros, cons=cons,
     )
 
 
-def cloud_options(validated: dict, offers, fresh: dict[str, ProviderFreshness], excluded: Excluded,
-                   *, apply_count: bool = True) -> list[engine.OptionInput]:
-    providers = validated.get("providers")
-    wanted_providers = set(providers) if providers else None
-    gpu_type = validated.get("gpu_type")
-    wanted_gpus = gpu_slugs_for(gpu_type)
-    gpu_count = int(validated.get("gpu_count") or 1)
-    region = (validated.get("region") or "").strip()
-    continent = normalize_continent(validated.get("continent") or "") if validated.get("continent") else None
-    min_mem = float(validated.get("min_memory_gb") or 0)
-    metas: dict[str, dict] = {}
-    seen: dict[str, int] = {}
-    out = []
-    for offer in offers:
-        meta = metas.get(offer.provider) or metas.setdefault(offer.provider, provider_meta(offer.provider))
-        gpu = GPUS_BY_SLUG.get(offer.gpu.slug)
-        gpu_name = gpu.name if gpu else offer.gpu.name
-        oid = make_option_id(offer.provider, offer.provider_sku, offer.region, offer.gpu_count, seen)
-        if wanted_providers is not None and offer.provider not in wanted_providers:
-            excluded.add("provider", f"{meta['name']}: not among the providers asked for", oid)
-            continue
-        if wanted_gpus is not None and offer.gpu.slug not in wanted_gpus:
-            excluded.add("gpu_type", f"{gpu_name}: not a {gpu_type}", oid)
-            continue
-        if apply_count and offer.gpu_count != gpu_count:
-            excluded.add("gpu_count", f"{offer.gpu_count} GPUs per instance, {gpu_count} asked for", oid)
-            continue
-        source, as_of, stale = freshness_of(fresh, offer.provider)
-        # A built-in list price is not tied to a region: the provider sells it wherever it has capacity,
-        # so it is shown as "any region" and the region filters let it through.
-        any_region = source == "catalog" and not offer.region.strip()
-        if region and not any_region and offer.region.strip().lower() != region.lower():
-            excluded.add("region", f"Not in region {region}", oid)
-            continue
-        if continent and not any_region and continent_of(offer.region) != continent:
-            excluded.add("continent", f"Not in {continent}" + ("" if offer.region else " (region not reported)"), oid)
-            continue
-        if offer.gpu_memory_gb < min_mem:
-            excluded.add("memory", f"{gpu_name}: {offer.gpu_memory_gb} GB per GPU, less than the {min_mem:g} GB asked for",
-                         oid)
-            continue
-        # A list price says nothing about stock now: the provider's typical level, not reported.
-        availability, reported = engine.normalize_availability(
-            None if source == "catalog" else offer.availability, meta["typical_availability"])
-        pros, cons = cloud_pros_cons(meta, source=source, as_of=as_of, stale=stale, availability=availability,
-                                      reported=reported, interruptible=offer.interruptible, tier=offer.tier)
-        out.append(engine.OptionInput(
-            id=oid, provider=offer.provider, provider_name=meta["name"], gpu_slug=offer.gpu.slug, gpu_type=gpu_name,
-            gpu_count=offer.gpu_count, gpu_memory_gb=offer.gpu_memory_gb, hourly_rate=offer.usd_per_hour,
-            setup_minutes=meta["setup_minutes"], setup_time=meta["setup_time"],
-            billing_increment_seconds=meta["billing_increment_seconds"], availability=availability, source=source,
-            region=offer.region, interruptible=offer.interruptible, as_of=as_of, stale=stale,
-            availability_reported=reported, provider_sku=offer.provider_sku, tier=offer.tier or "",
-            any_region=any_region, pros=pros, cons=cons,
-        ))
-    return out
-
-
-def no_price_notes(validated: dict, fresh: dict[str, ProviderFreshness], excluded: Excluded) -> None:
-    wanted = validated.get("providers") or list(fresh)
-    for slug in wanted:
+def no_price_notes(providers, fresh: Mapping[str, ProviderFreshness], excluded: Excluded) -> None:
+    for slug in providers or list(fresh):
         f = fresh.get(slug)
         if f is not None and f.source is None:
             why = f" (last error: {f.last_error})" if f.last_error else ""
             excluded.add("no_prices", f"{f.name}: no prices yet{why}; run `python manage.py refresh_prices`", None)
-
-

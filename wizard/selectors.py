@@ -54,13 +54,13 @@ class CompareOutcome:
 def run_comparison(payload: dict) -> CompareOutcome:
     """Validate ``payload`` (the API's JSON body) with the API's serializer and compare, through the
     same function the POST /api/cloud/compare-costs view calls, so pages and API agree."""
-    from selector.api.serializers import CompareCostsInputSerializer
+    from selector.api.serializers import CompareCostsInputSerializer, compare_answer_dict
     from selector.compare import compare_costs
 
     ser = CompareCostsInputSerializer(data=payload)
     if not ser.is_valid():
         return CompareOutcome(None, jsonable(ser.errors), payload)
-    return CompareOutcome(jsonable(compare_costs(ser.validated_data)), {}, payload)
+    return CompareOutcome(jsonable(compare_answer_dict(compare_costs(ser.query()))), {}, payload)
 
 
 def summary_option(result: dict | None, key: str) -> dict | None:

@@ -12,26 +12,24 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from pricing.gpus import known_gpu_names, match_gpu_query, resolve_single_gpu
+from pricing.gpus import resolve_single_gpu
 from pricing.local_gpu import detect_local_gpus
 from selector.api.base import GET_ERRORS, POST_ERRORS, GpuNameField, PublicApiView
 from selector.api.fields import CheckpointingField, StrictIntegerField
 from selector.api.fields import StrictNumberField as StrictFloatField
 from selector.estimates import estimate
-from selector.estimator import MAX_GPUS, METHOD_DEFAULTS, METHODS, PRECISIONS, WORKLOAD_DEFAULTS
+from selector.estimator import MAX_GPUS
+from selector.query import gpus_named, unknown_gpu_message
+from selector.workload import METHOD_DEFAULTS, METHODS, PRECISIONS, WORKLOAD_DEFAULTS
 
 
 def _per_method(name: str) -> str:
     return ", ".join(f"{m} {d[name]}" for m, d in METHOD_DEFAULTS.items())
 
 
-def _gpu_error(value: str) -> str:
-    return f"Unknown GPU '{value}'. Known GPUs: {', '.join(known_gpu_names())}."
-
-
 class WorkloadSerializer(serializers.Serializer):
     """A training job: the estimator's inputs. Everything but the model size and the dataset size
-    has a default (docs/estimator.md says why each default)."""
+    has a default: ``selector.estimator.WORKLOAD_DEFAULTS`` / ``METHOD_DEFAULTS`` (docs/estimator.md says why)."""
 
     model_params_b = StrictFloatField(min_value=0.001, max_value=100_000, help_text="Model size, billions of parameters (7 for a 7B model).")
     method = serializers.ChoiceField(choices=METHODS, default=WORKLOAD_DEFAULTS["method"], help_text="pretrain, full (full fine-tune), lora or qlora (4-bit NF4 base).")
@@ -59,12 +57,12 @@ class WorkloadSerializer(serializers.Serializer):
     measured_hours = StrictFloatField(required=False, min_value=1e-6, max_value=1e7,
                                       help_text="Calibration: hours a past run of this same workload took.")
     measured_gpu_type = GpuNameField(required=False, max_length=100, help_text="GPU the measurement was taken on.")
-    measured_gpu_count = StrictIntegerField(default=1, min_value=1, max_value=MAX_GPUS)
+    measured_gpu_count = StrictIntegerField(default=WORKLOAD_DEFAULTS["measured_gpu_count"], min_value=1, max_value=MAX_GPUS)
 
     def validate_measured_gpu_type(self, value: str) -> str:
         gpu = resolve_single_gpu(value)
         if gpu is None:
-            raise serializers.ValidationError(_gpu_error(value))
+            raise serializers.ValidationError(unknown_gpu_message(value))
         return gpu.slug
 
     def validate(self, attrs):
@@ -88,8 +86,10 @@ class WorkloadSerializer(serializers.Serializer):
 
 
 def validate_gpu_query(value: str) -> str:
-    if not match_gpu_query(value):
-        raise serializers.ValidationError(_gpu_error(value))
+    try:
+        gpus_named(value, family=True)
+    except ValueError as exc:
+        raise serializers.ValidationError(str(exc)) from None
     return value
 
 

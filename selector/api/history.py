@@ -6,10 +6,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from pricing.gpus import known_gpu_names, match_gpu_query
 from pricing.history import MAX_DAYS, MAX_POINTS, gpu_key_for, price_history
 from pricing.providers.registry import PROVIDERS
 from pricing.regions import CONTINENTS, normalize_continent
+from selector.query import gpus_named
 
 from .base import GET_ERRORS, GpuNameField, PublicApiView
 
@@ -43,12 +43,10 @@ class PriceHistoryApi(PublicApiView):
                             "invalid": f"days must be a whole number between 1 and {MAX_DAYS}."})
 
         def validate_gpu_type(self, value):
-            specs = match_gpu_query(value)
-            if not specs:
-                raise serializers.ValidationError(
-                    f"Unknown GPU type {value!r}. Known: {', '.join(known_gpu_names())} "
-                    "(or a family such as H100, A100, A100 80GB).")
-            self.context["specs"] = specs
+            try:
+                self.context["specs"] = gpus_named(value, family=True)
+            except ValueError as exc:
+                raise serializers.ValidationError(str(exc)) from None
             return value
 
         def to_internal_value(self, data):

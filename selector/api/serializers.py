@@ -6,7 +6,9 @@ lenient: a number must be a JSON number (not a string, not
 from the wizard's HTML forms) may send numbers as strings; JSON may not. Unknown extra fields are
 ignored. ``validated_data`` holds JSON primitives only (the wizard keeps it in the session).
 
-The output serializers document the response for OpenAPI; ``selector.services`` builds the dicts.
+The input serializers hand the views a typed question (``.query()``: ``selector.query``); the
+output serializers document the response for OpenAPI, and ``compare_answer_dict`` /
+``instances_answer_dict`` turn the services' typed answers into it (the pages use them too).
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
-from pricing.gpus import known_gpu_names, match_gpu_query, resolve_single_gpu
 from pricing.providers.registry import PROVIDERS
-from pricing.regions import CONTINENTS, normalize_continent
+from pricing.regions import CONTINENTS, continent_of, normalize_continent
+from selector import engine
 from selector.api.estimate import WorkloadSerializer
 from selector.api.fields import (  # noqa: F401  (re-exported for the wizard and tests)
     StrictBooleanField,
@@ -25,6 +27,7 @@ from selector.api.fields import (  # noqa: F401  (re-exported for the wizard and
     _form_input,
 )
 from selector.engine import SORTS
+from selector.query import LIMIT_MAX, CompareQuery, InstancesQuery, gpus_named
 
 
 def _gpu_names() -> list[str]:
@@ -69,10 +72,6 @@ class NamedChoiceFieldSchema(OpenApiSerializerFieldExtension):
         return schema
 
 
-def _known_gpus() -> str:
-    return ", ".join(known_gpu_names())
-
-
 def _known_providers() -> str:
     return ", ".join(PROVIDERS)
 
@@ -99,9 +98,10 @@ class GpuModelField(StrictCharField):
         value = super().to_internal_value(data).strip()
         if self.max_length is not None and len(value) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
-        found = match_gpu_query(value) if self.family else ([g] if (g := resolve_single_gpu(value)) else [])
-        if not found:
-            raise serializers.ValidationError(f"Unknown GPU {value[:40]!r}. Known GPUs: {_known_gpus()}.")
+        try:
+            gpus_named(value, family=self.family)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
         return value
 
 
@@ -144,7 +144,16 @@ class _FilterFields(serializers.Serializer):
                                help_text="US | EU | Asia (| Other); blank: any.")
 
 
-class CompareCostsInputSerializer(_FilterFields):
+class _PageFields(serializers.Serializer):
+    limit = StrictIntegerField(
+        required=False, allow_null=True, min_value=1, max_value=LIMIT_MAX,
+        help_text=f"Only the first N (1-{LIMIT_MAX}) in the chosen order; count, summary and excluded stay over "
+                  "every match. Default: all.")
+    offset = StrictIntegerField(required=False, default=0, min_value=0, max_value=10_000_000,
+                                help_text="Skip this many before the first returned (with limit: paging).")
+
+
+class CompareCostsInputSerializer(_FilterFields, _PageFields):
     training_hours = StrictNumberField(gt=0, max_value=10000, required=False,
                                        help_text="Hours of training (> 0, at most 10000), excluding setup; on the reference GPU if given.")
     local_gpu_type = GpuModelField(required=False, allow_null=True, allow_blank=True,
@@ -184,12 +193,18 @@ class CompareCostsInputSerializer(_FilterFields):
             raise serializers.ValidationError({"training_hours": "This field is required (or give a workload)."})
         return attrs
 
+    def query(self) -> CompareQuery:
+        return CompareQuery.from_validated(self.validated_data)
 
-class InstancesInputSerializer(_FilterFields):
+
+class InstancesInputSerializer(_FilterFields, _PageFields):
     provider = ProviderSlugField(required=False, allow_null=True, allow_blank=True)
     gpu_count = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=64,
                                    help_text="GPUs per instance (default: any).")
     available_only = StrictBooleanField(required=False, default=False)
+
+    def query(self) -> InstancesQuery:
+        return InstancesQuery.from_validated(self.validated_data)
 
 
 # --- Output shapes (OpenAPI) ------------------------------------------------------------------------
@@ -300,7 +315,8 @@ class PriceFreshnessSerializer(serializers.Serializer):
 
 
 class CompareCostsOutputSerializer(serializers.Serializer):
-    options = OptionSerializer(many=True)
+    options = OptionSerializer(many=True, help_text="Every option, or the page asked for with limit/offset.")
+    count = serializers.IntegerField(help_text="How many options match (all of them, whatever the limit).")
     summary = SummarySerializer()
     excluded = ExcludedSerializer(many=True)
     prices = PriceFreshnessSerializer(many=True)
@@ -335,8 +351,8 @@ class InstanceSerializer(serializers.Serializer):
 
 
 class InstancesOutputSerializer(serializers.Serializer):
-    instances = InstanceSerializer(many=True)
-    count = serializers.IntegerField()
+    instances = InstanceSerializer(many=True, help_text="Every match, or the page asked for with limit/offset.")
+    count = serializers.IntegerField(help_text="How many instances match (all of them, whatever the limit).")
     prices = PriceFreshnessSerializer(many=True)
 
 
@@ -412,3 +428,98 @@ class UsageSerializer(serializers.Serializer):
 
 
 from .base import ErrorSerializer  # noqa: E402,F401  (shared with the other API modules)
+
+# --- Typed answers -> the documented JSON shapes ------------------------------------------------------
+
+def option_dict(a, *, hours_band: bool = False) -> dict:
+    """One ``AnsweredOption`` (an engine Option and its trend word) as OptionSerializer's shape."""
+    o = a.option
+    i = o.input
+    band = {"low": o.hours_low, "high": o.hours_high} if o.hours_low is not None and o.hours_high is not None else None
+    d = {
+        "id": i.id,
+        "provider": i.provider,
+        "provider_name": i.provider_name,
+        "gpu_type": i.gpu_type,
+        "gpu_slug": i.gpu_slug,
+        "gpu_count": i.gpu_count,
+        "gpu_memory_gb": i.gpu_memory_gb,
+        "hourly_rate": float(i.hourly_rate.quantize(engine.RATE_PLACES)),
+        "training_hours": o.training_hours,
+        "training_hours_range": band,
+        "overhead_hours": o.overhead_hours,
+        "gpus_needed": o.min_gpu_count,
+        "setup_minutes": {"min": i.setup_minutes[0], "max": i.setup_minutes[1]},
+        "setup_time": i.setup_time,
+        "finish_hours": round(o.finish_hours, 3),
+        "total_cost": float(o.total_cost),
+        "availability": i.availability,
+        "availability_reported": i.availability_reported,
+        "region": i.region,
+        "continent": continent_of(i.region) if i.region else None,
+        "interruptible": i.interruptible,
+        "source": i.source,
+        "as_of": i.as_of,
+        "stale": i.stale,
+        "provider_sku": i.provider_sku,
+        "tier": i.tier,
+        "any_region": i.any_region,
+        "pros": list(i.pros),
+        "cons": list(i.cons),
+    }
+    if hours_band:
+        d["training_hours_low"] = o.hours_low if band else None
+        d["training_hours_high"] = o.hours_high if band else None
+    d["trend"] = a.trend
+    return d
+
+
+def compare_answer_dict(answer) -> dict:
+    """A ``selector.compare.CompareAnswer`` as CompareCostsOutputSerializer's shape."""
+    band = answer.hours_band
+
+    def pick(a):
+        return option_dict(a, hours_band=band) if a is not None else None
+
+    savings = None
+    if answer.savings_amount is not None:
+        savings = {"amount": float(answer.savings_amount),
+                   "percent": float(answer.savings_percent) if answer.savings_percent is not None else None,
+                   "local_saves": float(answer.local_saves) if answer.local_saves is not None else None,
+                   "local_extra_hours": answer.local_extra_hours}
+    out = {
+        "options": [option_dict(a, hours_band=band) for a in answer.options],
+        "summary": {
+            "cheapest": pick(answer.cheapest), "fastest": pick(answer.fastest),
+            "finishes_first": pick(answer.finishes_first), "recommended": pick(answer.recommended),
+            "recommendation_reason": answer.recommendation_reason, "local": pick(answer.local),
+            "best_cloud": pick(answer.best_cloud), "savings_vs_local": savings,
+            "local_excluded": answer.local_excluded,
+        },
+        "excluded": [dict(g) for g in answer.excluded],
+        "prices": [f.as_dict() for f in answer.prices],
+    }
+    if answer.estimate is not None:
+        out["estimate"] = answer.estimate
+    if answer.notes is not None:
+        out["notes"] = list(answer.notes)
+    out["count"] = answer.count
+    return out
+
+
+def instances_answer_dict(answer) -> dict:
+    """A ``selector.instances.InstancesAnswer`` as InstancesOutputSerializer's shape."""
+    rows = []
+    for i in answer.instances:
+        rows.append({
+            "id": i.id, "provider": i.provider, "provider_name": i.provider_name, "gpu_type": i.gpu_type,
+            "gpu_slug": i.gpu_slug, "gpu_count": i.gpu_count, "gpu_memory_gb": i.gpu_memory_gb,
+            "hourly_rate": float(i.hourly_rate.quantize(engine.RATE_PLACES)),
+            "price_per_gpu_hour": float((i.hourly_rate / i.gpu_count).quantize(engine.RATE_PLACES)),
+            "availability": i.availability, "availability_reported": i.availability_reported, "region": i.region,
+            "continent": continent_of(i.region) if i.region else None, "interruptible": i.interruptible,
+            "source": i.source, "as_of": i.as_of, "stale": i.stale, "provider_sku": i.provider_sku,
+            "tier": i.tier, "any_region": i.any_region,
+            "setup_minutes": {"min": i.setup_minutes[0], "max": i.setup_minutes[1]}, "setup_time": i.setup_time,
+        })
+    return {"instances": rows, "count": answer.count, "prices": [f.as_dict() for f in answer.prices]}

@@ -4,13 +4,8 @@ also for a request that carries a session cookie); JSON bodies only; throttled p
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
-from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import NotFound
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.serializer_helpers import ReturnDict
 
@@ -20,50 +15,6 @@ from selector.instances import list_instances
 
 from . import serializers as s
 from .base import COMMON_ERRORS, ERROR, POST_ERRORS, PublicApiView
-
-_validated_bodies: OrderedDict = OrderedDict()
-_validated_lock = threading.Lock()
-
-
-def _validated(request, serializer_class) -> dict:
-    """The serializer's validated data for a JSON body. Validation depends only on the body's bytes
-    (the GPU catalog and provider list are code), so a body seen before (a page refreshing every
-    30 s, a script polling) skips re-validation. Invalid bodies are never cached: they raise."""
-    key = (serializer_class.__name__, request.content_type, request.body)
-    hit = _validated_bodies.get(key)
-    if hit is not None:
-        return hit
-    ser = serializer_class(data=request.data)
-    ser.is_valid(raise_exception=True)
-    data = ser.validated_data
-    if len(request.body) <= 4096:
-        with _validated_lock:
-            _validated_bodies[key] = data
-            while len(_validated_bodies) > 512:
-                _validated_bodies.popitem(last=False)
-    return data
-
-
-_rendered: OrderedDict = OrderedDict()
-
-
-def _json_answer(result: dict) -> HttpResponse:
-    """The JSON of a compare-costs answer. compare_costs reuses an answer until the prices change
-    (same option objects, fresh `prices`), so its JSON is rendered once and the `prices` block,
-    whose ages move every second, is appended on each call: a 10,000-offer answer (~2 MB) costs
-    one small render instead of a whole one."""
-    options = result["options"]
-    entry = _rendered.get(id(options))
-    if entry is None or entry[0] is not options:
-        head = JSONRenderer().render({k: v for k, v in result.items() if k != "prices"})
-        entry = (options, head)
-        with _validated_lock:
-            _rendered[id(options)] = entry
-            while len(_rendered) > 64:
-                _rendered.popitem(last=False)
-    prices = JSONRenderer().render(result["prices"])
-    return HttpResponse(entry[1][:-1] + b',"prices":' + prices + b"}", content_type="application/json")
-
 
 COMPARE_EXAMPLE = {"training_hours": 10.0, "local_gpu_type": "RTX 4090", "local_electricity_cost": 2.50,
                    "min_memory_gb": 24}
@@ -101,10 +52,9 @@ class CompareCostsApi(PublicApiView):
         examples=[OpenApiExample("Seed example", value=COMPARE_EXAMPLE, request_only=True)],
     )
     def post(self, request):
-        result = compare_costs(_validated(request, s.CompareCostsInputSerializer))
-        if request.accepted_renderer.format == "json":
-            return _json_answer(result)
-        return Response(result)
+        ser = s.CompareCostsInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        return Response(s.compare_answer_dict(compare_costs(ser.query())))
 
 
 class InstancesApi(PublicApiView):
@@ -127,7 +77,9 @@ class InstancesApi(PublicApiView):
         examples=[OpenApiExample("Seed example", value=INSTANCES_EXAMPLE, request_only=True)],
     )
     def post(self, request):
-        return Response(list_instances(_validated(request, s.InstancesInputSerializer)))
+        ser = s.InstancesInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        return Response(s.instances_answer_dict(list_instances(ser.query())))
 
 
 class SetupInstructionsApi(PublicApiView):

@@ -42,7 +42,8 @@ def test_it_stores_a_live_poll_and_serves_it_as_latest(live_env):
     assert run.request_count == 1
     assert rows[("gpu_1x_a10", "")].availability == "unavailable"
     assert [o.usd_per_hour for o in offers] == sorted(o.usd_per_hour for o in offers)
-    snapshot, fresh = latest_snapshot(providers=["lambda"])
+    latest = latest_snapshot(providers=["lambda"])
+    snapshot, fresh = latest.offers, latest.freshness
     assert {o.pk for o in snapshot} == {o.pk for o in offers}
     assert (fresh["lambda"].status, fresh["lambda"].source, fresh["lambda"].stale, fresh["lambda"].offer_count) == (
         "ok", "live", False, 5)
@@ -209,7 +210,7 @@ def test_it_reads_the_latest_prices_in_constant_queries():
     big = (_count_queries(offers_latest), _count_queries(latest_snapshot), _count_queries(provider_freshness))
     assert small == big
     assert big[0] <= 2 and big[1] <= 3 and big[2] <= 1
-    offers, _ = latest_snapshot()
+    offers = latest_snapshot().offers
     with CaptureQueriesContext(connection) as ctx:
         [(o.gpu.name, o.poll_id) for o in offers]  # related rows come with the offers
     assert len(ctx.captured_queries) == 0

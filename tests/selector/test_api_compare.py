@@ -8,6 +8,8 @@ import pytest
 
 from selector import compare as compare_service
 from selector import engine, facts
+from selector.api.serializers import compare_answer_dict
+from selector.query import CompareQuery
 
 from .conftest import offer, seed_provider
 
@@ -149,8 +151,8 @@ def test_reference_gpu_scales_training_hours_by_throughput(seeded, api):
     # The estimator's relative throughput (issue #13), not the peak ratio.
     from pricing.gpus import GPUS_BY_SLUG as G
     from selector.compare import REFERENCE_WORKLOAD
-    from selector.estimates import workload_from_validated
     from selector.estimator import relative_throughput
+    from selector.workload import workload_from as workload_from_validated
 
     rel = relative_throughput(workload_from_validated(REFERENCE_WORKLOAD), G["h100-sxm"], 1, G["rtx-4090"])
     assert by_gpu["H100 SXM"] == round(10 / rel, 3) and by_gpu["H100 SXM"] < 5
@@ -201,14 +203,14 @@ def test_a_cloud_gpu_within_20_percent_of_local_finishing_sooner_is_recommended(
 
 
 def test_a_pluggable_hours_for_and_extra_block(seeded):
-    validated = {"training_hours": 1.0, "gpu_type": "H100"}
+    query = CompareQuery(training_hours=1.0, gpu_type="H100")
 
     def hours_for(slug, count):
         if slug == "h100-sxm":
             return engine.HoursResult(hours=3.0, low=2.0, high=4.0)
         return engine.HoursResult(hours=0, fits=False, reason="too small")
 
-    data = compare_service.compare_costs(validated, hours_for=hours_for, extra={"estimate": {"hours": 3.0}})
+    data = compare_answer_dict(compare_service.compare_costs(query, hours_for=hours_for, estimate={"hours": 3.0}))
     assert data["estimate"] == {"hours": 3.0}
     assert all(o["training_hours"] == 3.0 and o["training_hours_range"] == {"low": 2.0, "high": 4.0}
                for o in data["options"])

@@ -339,12 +339,12 @@ def test_a_bad_workload_in_compare_is_a_400_naming_the_field(client, two_gpus):
 
 
 def test_the_service_takes_a_workload_too(two_gpus):
-    from selector.api.serializers import CompareCostsInputSerializer
+    from selector.api.serializers import CompareCostsInputSerializer, compare_answer_dict
     from selector.compare import compare_costs
 
     ser = CompareCostsInputSerializer(data={"workload": LORA_7B_1B, "providers": ["runpod"]})
     assert ser.is_valid(), ser.errors
-    data = compare_costs(ser.validated_data)
+    data = compare_answer_dict(compare_costs(ser.query()))
     assert data["summary"]["cheapest"]["provider_sku"] == "h100-sxm-secure"
     assert data["estimate"]["estimates"]
 

@@ -7,7 +7,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from selector.api.serializers import CompareCostsInputSerializer
+from selector.api.serializers import CompareCostsInputSerializer, compare_answer_dict
 from selector.compare import compare_costs
 from selector.engine import SORTS
 
@@ -50,7 +50,7 @@ class Command(BaseCommand):
         if not ser.is_valid():
             problems = "; ".join(f"{field}: {' '.join(str(m) for m in msgs)}" for field, msgs in ser.errors.items())
             raise CommandError(problems)
-        result = compare_costs(ser.validated_data)
+        result = compare_answer_dict(compare_costs(ser.query()))
         if opts["json"]:
             self.stdout.write(json.dumps(result, indent=2))
             return

@@ -31,8 +31,9 @@ def stages(body: dict, runs: int = 15) -> list[tuple[str, float]]:
     from rest_framework.renderers import JSONRenderer
 
     from pricing.selectors import latest_snapshot
-    from selector.api.serializers import CompareCostsInputSerializer
+    from selector.api.serializers import CompareCostsInputSerializer, compare_answer_dict
     from selector.compare import compare_costs
+    from selector.query import CompareQuery
 
     def validate():
         ser = CompareCostsInputSerializer(data=body)
@@ -40,7 +41,8 @@ def stages(body: dict, runs: int = 15) -> list[tuple[str, float]]:
         return ser.validated_data
 
     validated = validate()
-    response = compare_costs(validated)
+    query = CompareQuery.from_validated(validated)
+    response = compare_answer_dict(compare_costs(query))
     client = Client(HTTP_HOST="127.0.0.1")
     queries = []  # request_started resets connection.queries, so count with a wrapper instead
 
@@ -52,7 +54,7 @@ def stages(body: dict, runs: int = 15) -> list[tuple[str, float]]:
         client.post("/api/cloud/compare-costs", body, content_type="application/json")
     total = _median_ms(lambda: client.post("/api/cloud/compare-costs", body, content_type="application/json"), runs)
     read = _median_ms(latest_snapshot, runs)
-    service = _median_ms(lambda: compare_costs(validated), runs)
+    service = _median_ms(lambda: compare_costs(query), runs)
     render = _median_ms(lambda: JSONRenderer().render(response), runs)
     valid = _median_ms(validate, runs)
     sql_only = _median_ms(lambda: _raw_rows(), runs)

@@ -17,6 +17,7 @@ from selector.api.renderers import ORJSONRenderer
     {"when": dt.datetime(2026, 12, 1, 10, 0, 0, 123456, tzinfo=dt.UTC), "day": dt.date(2026, 12, 1),
      "money": Decimal("12.34"), 3: "int key"},
     [],
+    {"huge": 10**30, "negative": -(10**25)},  # beyond orjson's 64 bits: DRF's renderer takes over
 ])
 def test_it_renders_the_same_json_as_drf(data):
     ours = ORJSONRenderer().render(data)

@@ -101,7 +101,8 @@ def price_ranges() -> dict[str, dict]:
     """Each provider's current on-demand price range per GPU-hour, from the prices served now (not
     the product document's quoted ranges), with their date: {slug: {low, high, count, source,
     as_of, stale}}. Interruptible (bid) offers are left out: they are not what an hour costs."""
-    offers, fresh = latest_snapshot()
+    snapshot = latest_snapshot()
+    offers, fresh = snapshot.offers, snapshot.freshness
     out: dict[str, dict] = {}
     for o in offers:
         if o.interruptible or not o.gpu_count:

@@ -716,12 +716,12 @@ def calibration_fields(run: MeasuredRun, workload: dict) -> dict:
     Empty when either job cannot be estimated."""
     from pricing.gpus import GPUS_BY_SLUG
     from selector.api.estimate import WorkloadSerializer
-    from selector.estimates import workload_from_validated
     from selector.estimator import tokens_per_second
+    from selector.workload import workload_from
 
     def _workload(data: dict):
         ser = WorkloadSerializer(data={k: v for k, v in data.items() if not k.startswith("measured_")})
-        return workload_from_validated(ser.validated_data) if ser.is_valid() else None
+        return workload_from(ser.validated_data) if ser.is_valid() else None
 
     ran = _workload(workload_payload(run.configuration))
     new = _workload(workload)

@@ -4,8 +4,8 @@ wizard offers it first, scaled to the new job."""
 import pytest
 
 from pricing.gpus import GPUS_BY_SLUG
-from selector.estimates import workload_from_validated
 from selector.estimator import tokens_per_second
+from selector.workload import workload_from as workload_from_validated
 from wizard import selectors, services
 from wizard.models import TrainingJob
 from wizard.state import KEY

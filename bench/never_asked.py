@@ -130,24 +130,27 @@ def profile(qs: list[dict]) -> None:
 
     from selector.api.serializers import CompareCostsInputSerializer
 
-    try:
-        from selector.service import compare_costs  # noqa: F401
-    except ImportError:
-        try:
-            from selector.compare import compare_costs
-        except ImportError:
-            from selector.services import compare_costs
+    try:  # after issue 10: typed question in, typed answer out, serialised by the API
+        from selector.api.serializers import compare_answer_dict
+        from selector.compare import compare_costs
 
-    bodies = []
-    for q in qs:
-        ser = CompareCostsInputSerializer(data=q)
-        ser.is_valid(raise_exception=True)
-        bodies.append(ser.validated_data)
-    compare_costs(bodies[0])
+        def ask(body):
+            ser = CompareCostsInputSerializer(data=body)
+            ser.is_valid(raise_exception=True)
+            return compare_answer_dict(compare_costs(ser.query()))
+    except ImportError:  # before
+        from selector.services import compare_costs
+
+        def ask(body):
+            ser = CompareCostsInputSerializer(data=body)
+            ser.is_valid(raise_exception=True)
+            return compare_costs(ser.validated_data)
+
+    ask(qs[0])
     prof = Profiler(interval=0.0005)
     prof.start()
-    for v in bodies[1:]:
-        compare_costs(dict(v, training_hours=v["training_hours"] + 0.001))
+    for q in qs[1:]:
+        ask(dict(q, training_hours=q["training_hours"] + 0.001))
     prof.stop()
     print(prof.output_text(unicode=False, color=False, show_all=False)[:6000])
 

@@ -408,12 +408,15 @@ def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareP
     excluded_out = list(excluded)
     priced: list[Option] = []
     rounded: dict[float, float] = {}  # round_hours per distinct hours (flat hours: one for all)
+    asked: dict[tuple[str, int], HoursResult] = {}
     for opt in inputs:
         if opt.availability == "unavailable" and not params.include_unavailable:
             excluded_out.append(Exclusion(opt.id, opt.provider, opt.gpu_type, "unavailable",
                                           "Unavailable right now (include_unavailable is false)"))
             continue
-        hours = hours_for(opt.gpu_slug, opt.gpu_count)
+        hours = asked.get((opt.gpu_slug, opt.gpu_count))
+        if hours is None:  # once per (GPU, count) per comparison: thousands of offers share a few
+            hours = asked[(opt.gpu_slug, opt.gpu_count)] = hours_for(opt.gpu_slug, opt.gpu_count)
         if not hours.fits:
             excluded_out.append(Exclusion(opt.id, opt.provider, opt.gpu_type, "does_not_fit",
                                           hours.reason or f"The job does not fit on {opt.gpu_count}x {opt.gpu_type}"))

@@ -125,6 +125,16 @@ GPUS: tuple[GpuSpec, ...] = (
         bandwidth_source="T4 datasheet: 320 GB/s GDDR6; PCIe 3.0 x16",
     ),
     GpuSpec(
+        "rtx-pro-6000", "RTX PRO 6000", "NVIDIA", 96, 600, 503.8, 503.8, 125.0, "workstation",
+        families=("rtx pro 6000", "pro 6000"),
+        aliases=("NVIDIA RTX PRO 6000 Blackwell Server Edition", "NVIDIA RTX PRO 6000 Blackwell", "RTX PRO 6000",
+                 "RTX-PRO-6000", "RTX PRO 6000 Blackwell", "RTX PRO 6000 WS", "RTX PRO 6000 S"),
+        source=("NVIDIA RTX PRO 6000 Blackwell datasheet: 96 GB GDDR7, 600 W, 125 TFLOPS FP32, 4000 AI TOPS "
+                "(FP4, sparse) -> ~504 dense BF16 (4000 / 8; UNCERTAIN)"),
+        memory_bandwidth_gbps=1792, interconnect_gbps=64,
+        bandwidth_source="RTX PRO 6000 datasheet: 1792 GB/s GDDR7; PCIe 5.0 x16, no NVLink",
+    ),
+    GpuSpec(
         "l40s", "L40S", "NVIDIA", 48, 350, 362.0, 362.0, 91.6, "datacenter",
         families=("l40s",),
         aliases=("NVIDIA L40S", "L40S 48GB"),

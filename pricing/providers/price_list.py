@@ -41,6 +41,8 @@ LAMBDA_SRC = "api-evangelist lambda-labs plans (lambda.ai/instances, harvested 2
 TOGETHER_SRC = "docs.together.ai dedicated-endpoints overview (stored copy, undated 2026; read 2026-11-29)"
 VAST_SRC = "marketplace average of verified rentable offers (compute-screener 2026-10-24, lantern-works 2026-10-29)"
 MODAL_SRC = "modal.com/pricing via techbytes.app (2026-05-07); H100 confirmed by beam.cloud 2026-06-27"
+MODAL_SRC_REST = ("modal.com/pricing per-second rates (B200, H200, RTX PRO 6000, A100 40GB, A10) as published in "
+                  "2025; not re-read from a stored copy in 2026: UNCERTAIN, re-check")
 REPLICATE_SRC = "replicate.com/pricing (stored copy, 2026; matches techbytes.app 2026-05-07)"
 
 
@@ -121,11 +123,46 @@ def _vast() -> list[ListPrice]:
     ]
 
 
+# Modal bills a GPU function per second for its GPU AND for the CPU cores and memory it holds
+# (modal.com/pricing): a training function needs both, so each row is GPU + MODAL_CPU_CORES_PER_GPU
+# physical cores + MODAL_MEMORY_GIB_PER_GPU GiB per GPU, at the per-second rates below.
+MODAL_URL = "https://modal.com/pricing"
+# CPU: beam.cloud "Modal pricing explained" (modal.com/pricing verified 2026-06-27); memory: modal.com/pricing
+# as published in 2025 (UNCERTAIN).
+MODAL_CPU_USD_PER_CORE_SECOND = Decimal("0.0000131")  # per physical core (2 vCPU)
+MODAL_MEMORY_USD_PER_GIB_SECOND = Decimal("0.00000222")
+MODAL_CPU_CORES_PER_GPU = 4  # our assumption for a training function (data loading, host side)
+MODAL_MEMORY_GIB_PER_GPU = 32
+MODAL_GPUS = (
+    # Modal's gpu= name, catalog slug, USD per GPU-second, counts Modal allows, date read, source
+    ("B200", "b200", "0.001736", POD_COUNTS, D(2025, 12, 1), MODAL_SRC_REST),
+    ("H200", "h200", "0.001261", POD_COUNTS, D(2025, 12, 1), MODAL_SRC_REST),
+    ("H100", "h100-sxm", "0.001097", POD_COUNTS, D(2026, 6, 27), MODAL_SRC),
+    ("RTX-PRO-6000", "rtx-pro-6000", "0.000842", POD_COUNTS, D(2025, 12, 1), MODAL_SRC_REST),
+    ("A100-80GB", "a100-80gb-sxm", "0.000694", POD_COUNTS, D(2026, 5, 7), MODAL_SRC),
+    ("A100-40GB", "a100-40gb", "0.000583", POD_COUNTS, D(2025, 12, 1), MODAL_SRC_REST),
+    ("L40S", "l40s", "0.000542", POD_COUNTS, D(2026, 5, 7), MODAL_SRC),
+    ("A10", "a10", "0.000306", (1, 2, 4), D(2025, 12, 1), MODAL_SRC_REST),  # A10: up to 4 per function
+    ("L4", "l4", "0.000222", POD_COUNTS, D(2026, 5, 7), MODAL_SRC),
+    ("T4", "t4", "0.000164", POD_COUNTS, D(2026, 5, 7), MODAL_SRC),
+)
+
+
+def modal_host_usd_per_gpu_second() -> Decimal:
+    """The CPU and memory a GPU function holds per GPU, in USD per second."""
+    return (MODAL_CPU_USD_PER_CORE_SECOND * MODAL_CPU_CORES_PER_GPU
+            + MODAL_MEMORY_USD_PER_GIB_SECOND * MODAL_MEMORY_GIB_PER_GPU)
+
+
 def _modal() -> list[ListPrice]:
     rows = []
-    for gpu, slug, per_sec in (("H100", "h100-sxm", "0.001097"), ("A100-80GB", "a100-80gb-sxm", "0.000694"),
-                               ("L40S", "l40s", "0.000542"), ("L4", "l4", "0.000222"), ("T4", "t4", "0.000164")):
-        rows += _per_gpu("modal", gpu, slug, _per_second(per_sec), D(2026, 5, 7), MODAL_SRC, counts=POD_COUNTS,
+    host = modal_host_usd_per_gpu_second()
+    for gpu, slug, per_sec, counts, as_of, src in MODAL_GPUS:
+        per_gpu_sec = Decimal(per_sec) + host
+        rows += _per_gpu("modal", gpu, slug, str(per_gpu_sec * 3600), as_of,
+                         f"{src}; + {MODAL_CPU_CORES_PER_GPU} CPU cores and {MODAL_MEMORY_GIB_PER_GPU} GiB per GPU "
+                         f"at ${MODAL_CPU_USD_PER_CORE_SECOND}/core-s and ${MODAL_MEMORY_USD_PER_GIB_SECOND}/GiB-s "
+                         f"({MODAL_URL})", counts=counts,
                          sku_for=lambda n, g=gpu: g if n == 1 else f"{g}:{n}")
     return rows
 
@@ -136,8 +173,49 @@ def _replicate() -> list[ListPrice]:
                                        ("gpu-a100-large", "a100-80gb-sxm", "0.0014", POD_COUNTS),
                                        ("gpu-h100", "h100-sxm", "0.001525", POD_COUNTS)):
         rows += _per_gpu("replicate", sku, slug, _per_second(per_sec), D(2026, 5, 7), REPLICATE_SRC, counts=counts,
-                         sku_for=lambda n, s=sku: s if n == 1 else f"{s}-{n}x")
+                         sku_for=lambda n, s=sku: s if n == 1 else s.replace("gpu-", f"gpu-{n}x-", 1))
     return rows
+
+
+@dataclass(frozen=True)
+class TokenPrice:
+    """A service priced per token processed (Together's fine-tuning API), by model size band."""
+
+    provider: str
+    product: str  # "fine-tuning"
+    method: str  # "lora" | "full"
+    max_params_b: float  # the band's upper bound (billions of parameters); the band starts above the previous
+    usd_per_million_tokens: Decimal
+    minimum_charge_usd: Decimal
+    as_of: dt.date
+    source: str
+
+    @property
+    def band(self) -> str:
+        return {16: "up to 16B", 69: "16.1B-69B", 100: "69.1B-100B"}.get(int(self.max_params_b), f"up to {self.max_params_b:g}B")
+
+
+TOGETHER_FT_SRC = ("together.ai/pricing, fine-tuning (supervised), USD per 1M tokens processed, as published 2025 "
+                   "(figures not re-read from a stored copy: UNCERTAIN, re-check); tokens processed = epochs x "
+                   "training tokens + evaluations x validation tokens and no minimum charge: "
+                   "docs.together.ai/docs/fine-tuning/pricing (read 2026-11-29)")
+FINE_TUNE_PRICES: tuple[TokenPrice, ...] = tuple(
+    TokenPrice("together", "fine-tuning", method, band, Decimal(price), Decimal("0"), D(2025, 11, 14), TOGETHER_FT_SRC)
+    for method, band, price in (
+        ("lora", 16, "0.48"), ("full", 16, "0.54"),
+        ("lora", 69, "1.50"), ("full", 69, "1.65"),
+        ("lora", 100, "2.90"), ("full", 100, "3.20"),
+    )
+)
+
+
+def fine_tune_price(provider: str, method: str, params_b: float) -> TokenPrice | None:
+    """The per-token price of a fine-tune of a ``params_b``-billion-parameter model, or None when the
+    provider has no band for it. QLoRA is priced as LoRA (Together trains adapters either way)."""
+    method = "lora" if method in ("lora", "qlora") else method
+    bands = sorted((p for p in FINE_TUNE_PRICES if p.provider == provider and p.method == method),
+                   key=lambda p: p.max_params_b)
+    return next((p for p in bands if params_b <= p.max_params_b), None)
 
 
 PRICES: tuple[ListPrice, ...] = tuple(_runpod() + _lambda() + _together() + _vast() + _modal() + _replicate())

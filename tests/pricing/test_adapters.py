@@ -90,12 +90,12 @@ def test_it_skips_and_counts_bad_runpod_rows(live_env):
         mock.get(conf["url"] + "/catalog/gpus").mock(
             return_value=httpx.Response(200, json=load("runpod", "catalog_gpus_large.json")))
         result = runpod.fetch(build_client("runpod"))
-    # Per cloud: unknown RTX PRO 6000, A40 without a secure price / L4 with a negative community
-    # price, A6000 without any price block.
-    assert result.skipped == 6
-    assert set(result.unknown_gpus) == {"NVIDIA RTX PRO 6000 Blackwell Server Edition"}
+    # Per cloud: A40 without a secure price / L4 with a negative community price, A6000 without any
+    # price block. (The RTX PRO 6000 is in the GPU catalog now: Modal and RunPod sell it.)
+    assert result.skipped == 4
+    assert result.unknown_gpus == []
     slugs = {o.gpu_slug for o in result.offers}
-    assert {"h100-sxm", "h100-pcie", "h100-nvl", "h200", "b200", "rtx-3090", "l4", "a40"} <= slugs
+    assert {"h100-sxm", "h100-pcie", "h100-nvl", "h200", "b200", "rtx-3090", "l4", "a40", "rtx-pro-6000"} <= slugs
     assert not any(o.provider_sku.startswith("NVIDIA GeForce RTX 3090/secure") for o in result.offers)
 
 
@@ -323,10 +323,10 @@ def test_it_never_calls_an_api_for_modal(monkeypatch, settings):
     with respx.mock(assert_all_mocked=True):
         result = modal.fetch(None)
     offers = {o.provider_sku: o for o in result.offers}
-    assert offers["H100"].usd_per_hour == Decimal("3.9492")  # 0.001097 $/s * 3600
+    assert offers["H100"].usd_per_hour == Decimal("4.3936")  # (0.001097 GPU + CPU and memory) $/s * 3600
     assert offers["H100:8"].gpu_count == 8
     assert offers["A100-80GB"].gpu_slug == "a100-80gb-sxm"
-    assert result.source == "catalog" and str(result.catalog_date) == "2026-05-07"
+    assert result.source == "catalog" and str(result.catalog_date) == "2026-06-27"
     assert any("no pricing API" in n for n in result.notes)
 
 

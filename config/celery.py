@@ -27,3 +27,8 @@ def setup_periodic_tasks(sender, **kwargs):
             # A backlog from an outage is dropped rather than stampeding the provider.
             expires=float(interval),
         )
+    # Launched jobs: status, spend and the budget stop; and the sweep for tagged strays.
+    track = float(settings.LAUNCH_TRACK_INTERVAL_SECONDS)
+    sender.add_periodic_task(track, sender.signature("launch.tasks.track_launches"), name="launch-track", expires=track)
+    sweep = float(settings.LAUNCH_SWEEP_INTERVAL_SECONDS)
+    sender.add_periodic_task(sweep, sender.signature("launch.tasks.sweep_strays"), name="launch-sweep", expires=sweep)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "selector",
     "wizard",
     "alerts",
+    "launch",
 ]
 
 MIDDLEWARE = [
@@ -196,7 +198,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": API_THROTTLE_ANON},
+    "DEFAULT_THROTTLE_RATES": {"anon": API_THROTTLE_ANON, "launch": os.environ.get("API_THROTTLE_USER", "60/min")},
     # Who a client is, for the throttle: REMOTE_ADDR, or the address our one proxy appended to
     # X-Forwarded-For. Left unset, DRF keys on the whole client-written header: a new fake value per
     # request would get a fresh budget each time.
@@ -256,6 +258,22 @@ SELECTOR_REFRESH_SECONDS = envint("SELECTOR_REFRESH_SECONDS", 30)
 SELECTOR_MAX_ROWS = envint("SELECTOR_MAX_ROWS", 100)
 PROVIDER_POLL_DEADLINE_SECONDS = envint("PROVIDER_POLL_DEADLINE_SECONDS", 30)
 PROVIDER_MAX_RESPONSE_BYTES = envint("PROVIDER_MAX_RESPONSE_BYTES", 20 * 1024 * 1024)
+
+# --- Launch (the teams' own provider accounts) ----------------------------------------------------
+# Fernet key(s) encrypting provider keys and template env vars at rest, comma-separated, newest first
+# (rotation: README). Debug derives a development key from DJANGO_SECRET_KEY when unset.
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "").strip()
+# 1 = every launch is a logged dry run; 0 = launch for real; auto (default) = a dry run for a team
+# with no account on that provider, a real launch once the team connects one.
+LAUNCH_DRY_RUN = os.environ.get("LAUNCH_DRY_RUN", "auto").strip().lower() or "auto"
+# Failover: at most this many offers are tried for one launch (dstack tries 25; we are more careful).
+LAUNCH_MAX_ATTEMPTS = envint("LAUNCH_MAX_ATTEMPTS", 3)
+# How often the tracker polls each live job's status, seconds (providers rate-limit status calls too).
+LAUNCH_TRACK_INTERVAL_SECONDS = envint("LAUNCH_TRACK_INTERVAL_SECONDS", 15)
+# How often the sweep lists tagged instances with no live job, seconds.
+LAUNCH_SWEEP_INTERVAL_SECONDS = envint("LAUNCH_SWEEP_INTERVAL_SECONDS", 900)
+# Token-authenticated API clients (scripts, CI): requests per user.
+API_THROTTLE_USER = os.environ.get("API_THROTTLE_USER", "60/min")
 
 # --- Celery ---------------------------------------------------------------------------------------
 # With REDIS_URL: Redis is the broker. Without it (the embedded `make run` default) a file-based

@@ -20,6 +20,8 @@ urlpatterns = [
     path("api/cloud/", include("selector.api.urls")),
     path("prices/", include(prices_patterns)),
     path("teams/", include("teams.urls")),
+    path("launch/", include("launch.urls")),
+    path("api/cloud/", include("launch.api_urls")),
     path("", include("selector.urls")),
     path("", include("wizard.urls")),
 ]

@@ -112,8 +112,9 @@ class ProviderAccountsApi(TeamApiView):
 
 class ProviderAccountApi(TeamApiView):
     @extend_schema(operation_id="provider_accounts_delete", responses={204: None, **AUTH_ERRORS})
-    def delete(self, request, pk: int):
-        account = ProviderAccount.objects.filter(pk=pk, team__memberships__user=request.user).select_related("team").first()
+    def delete(self, request, pk: str):
+        pk = selectors.parse_id(pk)
+        account = pk and ProviderAccount.objects.filter(pk=pk, team__memberships__user=request.user).select_related("team").first()
         if account is None:
             raise NotFound("No such provider account in your teams.")
         if role_in(request.user, account.team) != "owner":
@@ -280,7 +281,7 @@ def _member_launch(request, pk) -> Launch:
 
 class CloudJobApi(TeamApiView):
     @extend_schema(operation_id="cloud_jobs_retrieve", responses={200: JobOutput, **AUTH_ERRORS})
-    def get(self, request, pk: int):
+    def get(self, request, pk: str):
         return Response(JobOutput(_member_launch(request, pk)).data)
 
 
@@ -292,7 +293,7 @@ class TerminateInput(serializers.Serializer):
 class CloudJobTerminateApi(TeamApiView):
     @extend_schema(operation_id="cloud_jobs_terminate", request=TerminateInput,
                    responses={202: JobOutput, 400: BAD, 409: ERROR, **AUTH_ERRORS})
-    def post(self, request, pk: int):
+    def post(self, request, pk: str):
         launch = _member_launch(request, pk)
         ser = TerminateInput(data=request.data or {})
         ser.is_valid(raise_exception=True)

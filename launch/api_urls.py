@@ -7,8 +7,8 @@ from . import api
 
 urlpatterns = [
     re_path(r"^provider-accounts(?:/)?$", api.ProviderAccountsApi.as_view(), name="api-provider-accounts"),
-    re_path(r"^provider-accounts/(?P<pk>[0-9]{1,18})(?:/)?$", api.ProviderAccountApi.as_view(), name="api-provider-account"),
+    re_path(r"^provider-accounts/(?P<pk>[^/]+)(?:/)?$", api.ProviderAccountApi.as_view(), name="api-provider-account"),
     re_path(r"^jobs(?:/)?$", api.CloudJobsApi.as_view(), name="api-cloud-jobs"),
-    re_path(r"^jobs/(?P<pk>[0-9]{1,18})(?:/)?$", api.CloudJobApi.as_view(), name="api-cloud-job"),
-    re_path(r"^jobs/(?P<pk>[0-9]{1,18})/terminate(?:/)?$", api.CloudJobTerminateApi.as_view(), name="api-cloud-job-terminate"),
+    re_path(r"^jobs/(?P<pk>[^/]+)(?:/)?$", api.CloudJobApi.as_view(), name="api-cloud-job"),
+    re_path(r"^jobs/(?P<pk>[^/]+)/terminate(?:/)?$", api.CloudJobTerminateApi.as_view(), name="api-cloud-job-terminate"),
 ]

@@ -65,9 +65,19 @@ def accounts_of(team) -> list[ProviderAccount]:
     return list(ProviderAccount.objects.filter(team=team).order_by("provider"))
 
 
+def parse_id(pk) -> int | None:
+    """A database id, or None for anything a BIGINT cannot hold (a 404, never an overflow)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return pk if 0 < pk < 2**63 else None
+
+
 def launch_for_member(user, pk) -> Launch | None:
     """A launched job when the user is in its team (else None: 404)."""
-    if not getattr(user, "is_authenticated", False):
+    pk = parse_id(pk)
+    if pk is None or not getattr(user, "is_authenticated", False):
         return None
     launch = Launch.objects.select_related("team", "job", "account").filter(pk=pk).first()
     if launch is None or team_for_member(user, launch.team_id) is None:
@@ -79,7 +89,8 @@ def job_for_member(user, pk):
     """A wizard job the user may launch: in one of their teams (or theirs, from before teams)."""
     from wizard.models import TrainingJob
 
-    if not getattr(user, "is_authenticated", False):
+    pk = parse_id(pk)
+    if pk is None or not getattr(user, "is_authenticated", False):
         return None
     team_ids = [t.pk for t in teams_for(user)]
     return TrainingJob.objects.filter(Q(team_id__in=team_ids) | Q(team__isnull=True, user=user), pk=pk).first()

@@ -1,5 +1,5 @@
 """The import rule (docs/architecture.md): apps import downwards only,
-pricing <- selector <- wizard <- alerts. Walks every module's imports with ast, including imports
+teams <- pricing <- selector <- wizard <- alerts <- launch. Walks every module's imports with ast, including imports
 inside functions, so a lazy import cannot hide an upward dependency."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["pricing", "selector", "wizard", "alerts"]  # bottom to top
+# teams depends on auth only; launch sits on top of everything (nothing imports it).
+LAYERS = ["teams", "pricing", "selector", "wizard", "alerts", "launch"]  # bottom to top
 
 
 def _imports(path: Path, package: str = "") -> set[str]:

@@ -89,7 +89,7 @@ class FakeProviders:
         return {ENV[p]: self.url + BASES[p] for p in BASES}
 
     def running(self, provider: str | None = None) -> list[dict]:
-        dead = {"TERMINATED", "terminated", "terminating", "destroyed", "exited", "cancelled", "canceled", "EXITED", "exited"}
+        dead = {"TERMINATED", "terminated", "terminating", "destroyed", "exited", "cancelled", "canceled", "EXITED"}
         return [i for i in self.instances.values() if (provider is None or i["provider"] == provider)
                 and i["status"] not in dead]
 

@@ -207,3 +207,28 @@ def test_api_token_is_created_on_request(owner):
 
     page = login(owner).post(reverse("launch:api_token")).content.decode()
     assert Token.objects.get(user=owner).key in page
+
+
+def test_compare_page_shows_launch_outcomes_this_week(team, owner, connect, polled, fakes, client):
+    connect("runpod", "lambda", "vast")
+    fakes.fail_launch["vast"] = ["capacity"]
+    services.launch_execute(job_id=submit(team, owner, "vast", key="o1").pk)
+    services.launch_execute(job_id=submit(team, owner, "vast", key="o2").pk)
+    from launch.selectors import outcome_words, outcomes_this_week
+
+    vast = quote_for(team, "vast").option
+    assert outcome_words(outcomes_this_week(), vast) == "launched 1 of 2 times this week"
+    page = client.get("/compare/?providers=vast&training_hours=10").content.decode()
+    assert "launched 1 of 2 times this week" in page
+
+
+def test_job_page_offers_launch_then_follows_it(recorded_job, owner, connect):
+    connect("runpod")
+    c = login(owner)
+    page = c.get(reverse("job_detail", args=[recorded_job.pk])).content.decode()
+    assert "Launch on RunPod" in page and reverse("launch:start", args=[recorded_job.pk]) in page
+    submit_job = services.launch_quote(team=recorded_job.team, payload=PAYLOAD, option_id=recorded_job.chosen["id"])
+    services.launch_submit(team=recorded_job.team, user=owner, quote=submit_job, budget_usd=40, confirm=True,
+                           idempotency_key="jp", job=recorded_job)
+    page = c.get(reverse("job_detail", args=[recorded_job.pk])).content.decode()
+    assert "Follow the launch" in page

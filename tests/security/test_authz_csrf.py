@@ -48,6 +48,8 @@ KIND_BY_NAME = {
     "job_detail": "job", "job_cancel": "job", "job_delete": "job", "job_throughput": "job",
     "pricing:alert_edit": "alert", "pricing:alert_pause": "alert", "pricing:alert_delete": "alert",
     "teams:detail": "team", "teams:switch": "team", "teams:member_remove": "team",
+    "launch:account_delete": "account", "launch:job": "launch", "launch:terminate": "launch",
+    "launch:throughput": "launch", "launch:calibrate": "launch", "launch:start": "job", "launch:stray_action": "stray",
 }
 # Other ids in a route: filled from the objects (a membership of alice's team).
 EXTRA_IDS = {"<int:membership_id>": "membership"}
@@ -75,7 +77,21 @@ def _objects(user):
     team = team_services.team_create(owner=user, name=MARK)
     User.objects.create_user("carol", password="carol-password-1")
     membership = team_services.member_invite(team=team, by=user, username="carol")
-    return {"comparison": comparison, "job": job, "alert": alert, "team": team, "membership": membership}
+    from launch import crypto
+    from launch.models import Launch, ProviderAccount, StrayInstance
+
+    personal = team_services.personal_team(user)
+    account = ProviderAccount.objects.create(team=personal, provider="runpod", api_key_encrypted=crypto.encrypt("k" * 20),
+                                             key_last4="kkkk", checked_at=timezone.now())
+    launched_job = TrainingJob.objects.create(user=user, team=personal, name=MARK, provider="runpod",
+                                              usd_per_hour=Decimal("2.5"), total_cost_usd=Decimal("25"),
+                                              training_hours=Decimal("10"))
+    launch = Launch.objects.create(job=launched_job, team=personal, idempotency_key=MARK, provider="runpod",
+                                   provider_sku="x", usd_per_hour=Decimal("2.5"), training_hours=Decimal("10"),
+                                   estimate_usd=Decimal("25"), budget_usd=Decimal("30"), status="finished")
+    stray = StrayInstance.objects.create(account=account, instance_id="pod-1", name="cps-1-1", seen_at=timezone.now())
+    return {"comparison": comparison, "job": job, "alert": alert, "team": team, "membership": membership,
+            "account": account, "launch": launch, "stray": stray}
 
 
 @pytest.fixture

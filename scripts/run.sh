@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 PORT=${PORT:-8000}
 export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
+# Launches are dry runs until the team connects a provider account (then they are real).
+export LAUNCH_DRY_RUN=${LAUNCH_DRY_RUN:-auto}
 mkdir -p var/celery/queue var/celery/processed var/celery/control
 
 "$PY" manage.py migrate --noinput

@@ -185,6 +185,8 @@ class FakeProviders:
         if sub == "/pods" and method == "POST":
             rec["launch"] = True
             failure = self._next_failure("runpod")
+            if failure == "echo":  # an API that quotes our credentials back in its error
+                return h._send(422, {"title": "Unprocessable", "status": 422, "detail": f"bad request for {rec['auth']}"})
             if failure == "5xx_created":  # the create happened, the answer was lost
                 self._new("runpod", body.get("name"), "PROVISIONING", body=body)
                 return h._send(502, {"error": "bad gateway"})

@@ -122,15 +122,18 @@ def test_lambda_and_vast_requests_have_the_real_shapes(team, owner, connect, pol
     assert vast["body"]["image"].startswith("pytorch/") and vast["body"]["label"].startswith("cps-")
 
 
-def test_budget_warns_at_80_and_terminates_at_100(team, owner, connect, polled, fakes):
+def test_budget_warns_at_80_and_terminates_at_100(team, owner, connect, polled, fakes,
+                                                  django_capture_on_commit_callbacks):
     connect("runpod")
     launch = submit(team, owner, "runpod", budget=Decimal("1.00"))  # $2.99/h: 80% after ~16 min
     launch = services.launch_execute(job_id=launch.pk)
     start = launch.billing_started_at
     services.launch_track(job_id=launch.pk, now=start + dt.timedelta(minutes=1))
-    services.launch_track(job_id=launch.pk, now=start + dt.timedelta(minutes=17))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.launch_track(job_id=launch.pk, now=start + dt.timedelta(minutes=17))
     assert TeamNotice.objects.filter(team=team, title__contains="80%").count() == 1
-    assert any("80%" in m.subject for m in mail.outbox) or True  # e-mail goes on commit (see test_api)
+    warned = [m for m in mail.outbox if "80%" in m.subject]
+    assert len(warned) == 1 and set(warned[0].to) == {"owner@example.com", "member@example.com"}
     services.launch_track(job_id=launch.pk, now=start + dt.timedelta(minutes=18))
     assert TeamNotice.objects.filter(team=team, title__contains="80%").count() == 1  # once
     done = services.launch_track(job_id=launch.pk, now=start + dt.timedelta(minutes=21))
@@ -260,3 +263,14 @@ def test_together_and_replicate_launch_through_their_job_apis(team, owner, fakes
     r = replicate.launch(launch_client("replicate", KEYS["replicate"]), spec)
     assert fakes.launches("replicate")[0]["path"].endswith("/models/ostris/flux-dev-lora-trainer/versions/e440909d/trainings")
     replicate.terminate(launch_client("replicate", KEYS["replicate"]), r.instance_id)
+
+
+def test_a_provider_echoing_the_key_never_gets_it_stored_or_shown(team, owner, connect, polled, fakes, caplog):
+    connect("runpod")
+    fakes.fail_launch["runpod"] = ["echo"]
+    launch = services.launch_execute(job_id=submit(team, owner, "runpod").pk)
+    assert launch.status == "failed"
+    stored = [launch.end_reason, *launch.events.values_list("message", flat=True),
+              *launch.attempts.values_list("error", flat=True), caplog.text]
+    assert all(KEYS["runpod"] not in text for text in stored)
+    assert "[redacted]" in launch.attempts.get().error

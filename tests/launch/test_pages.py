@@ -232,3 +232,27 @@ def test_job_page_offers_launch_then_follows_it(recorded_job, owner, connect):
                            idempotency_key="jp", job=recorded_job)
     page = c.get(reverse("job_detail", args=[recorded_job.pk])).content.decode()
     assert "Follow the launch" in page
+
+
+def test_one_click_calibration_from_a_finished_job(team, owner, connect, polled, fakes):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    connect("runpod")
+    q = quote_for(team, "runpod")
+    launch, _ = services.launch_submit(team=team, user=owner, quote=q, budget_usd=100, confirm=True, idempotency_key="cal",
+                                       configuration={"model_params_b": 7, "method": "lora", "precision": "bf16",
+                                                      "dataset_tokens": 10_000_000, "epochs": 1})
+    launch = services.launch_execute(job_id=launch.pk)
+    t0 = timezone.now()
+    services.launch_track(job_id=launch.pk, now=t0)
+    services.launch_track(job_id=launch.pk, now=t0 + dt.timedelta(minutes=1))
+    fakes.set_status(launch.instance_id, "EXITED")
+    done = services.launch_track(job_id=launch.pk, now=t0 + dt.timedelta(hours=2, minutes=1))
+    assert done.status == "finished" and done.measured_hours == 2
+    c = login(owner)
+    page = c.get(reverse("launch:job", args=[launch.pk])).content.decode()
+    assert "Measured duration" in page and "Calibrate the estimator" in page
+    cal = c.get(reverse("launch:calibrate", args=[launch.pk])).content.decode()
+    assert "calibrated from measured hours" in cal, cal[cal.find("<main"):][:1500]

@@ -216,10 +216,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"GpuQueryNameEnum": "selector.api.base.GPU_QUERY_NAMES",
-                            "LaunchStatusEnum": "launch.models.Launch.Status",
-                            # The providers listing's poll status (named so the two "status" enums do not collide).
-                            "StatusEnum": ["ok", "failing", "no data", "polling"]},
+    "ENUM_NAME_OVERRIDES": {"GpuQueryNameEnum": "selector.api.base.GPU_QUERY_NAMES"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "selector.api.schema_hooks.cross_field_rules",

@@ -176,7 +176,8 @@ class EventOutput(serializers.Serializer):
 
 class JobOutput(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
-    status = serializers.ChoiceField(choices=Launch.Status.choices)
+    # A plain string in the schema (an enum here would collide with the providers listing's "status").
+    status = serializers.CharField(help_text="One of: " + ", ".join(Launch.Status.values))
     provider = serializers.CharField()
     provider_sku = serializers.CharField()
     region = serializers.CharField()

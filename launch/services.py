@@ -273,33 +273,33 @@ def launch_submit(*, team, user, quote: Quote, budget_usd, confirm: bool, idempo
         raise LaunchInputError("budget_usd", "a budget (maximum USD, above 0) must be confirmed before a launch")
     template = template_for(team)
     provider = option["provider"]
-    with transaction.atomic():
-        if job is None:
-            from wizard.services import job_create
+    try:
+        with transaction.atomic():  # the job and its launch together, or neither
+            if job is None:
+                from wizard.services import job_create
 
-            job = job_create(user=user, team=team, configuration=configuration or {}, chosen=option,
-                             recommended=None, estimate=None, selection_id=None)
-        try:
-            with transaction.atomic():
-                launch = Launch.objects.create(
-                    job=job, team=team, created_by=user, idempotency_key=key, provider=provider,
-                    provider_sku=str(option.get("provider_sku") or ""), region=str(option.get("region") or ""),
-                    gpu_count=int(option.get("gpu_count") or 1), option=option, candidates=quote.candidates,
-                    usd_per_hour=quote.usd_per_hour, training_hours=_dec(option.get("training_hours")).quantize(Decimal("0.01")),
-                    estimate_usd=quote.estimate_usd, budget_usd=budget.quantize(Decimal("0.01")),
-                    allow_failover=bool(allow_failover), stop_at_budget=bool(stop_at_budget) and bool(ADAPTERS[provider].CAN_STOP),
-                    image=(image or template.image), command=template.command if command is None else command,
-                    env_encrypted=(crypto.encrypt(json.dumps(env)) if env else "") if env is not None else template.env_encrypted,
-                    disk_gb=int(disk_gb or template.disk_gb), dry_run=dry_run_for(team, provider),
-                )
-        except IntegrityError:  # a concurrent request with the same key won
-            return Launch.objects.get(team=team, idempotency_key=key), False
-        _event(launch, "requested", f"Launch requested by {user.get_username()}: {quote.words()}; budget "
-                                    f"${launch.budget_usd:,.2f}" + (f"; failover allowed (up to {max_attempts()} offers)"
-                                                                    if launch.allow_failover else "; no failover")
-               + (" — DRY RUN: nothing will be started" if launch.dry_run else ""))
-        pk = launch.pk
-        transaction.on_commit(lambda: enqueue("launch.tasks.launch_job", pk))
+                job = job_create(user=user, team=team, configuration=configuration or {}, chosen=option,
+                                 recommended=None, estimate=None, selection_id=None)
+            launch = Launch.objects.create(
+                job=job, team=team, created_by=user, idempotency_key=key, provider=provider,
+                provider_sku=str(option.get("provider_sku") or ""), region=str(option.get("region") or ""),
+                gpu_count=int(option.get("gpu_count") or 1), option=option, candidates=quote.candidates,
+                usd_per_hour=quote.usd_per_hour, training_hours=_dec(option.get("training_hours")).quantize(Decimal("0.01")),
+                estimate_usd=quote.estimate_usd, budget_usd=budget.quantize(Decimal("0.01")),
+                allow_failover=bool(allow_failover), stop_at_budget=bool(stop_at_budget) and bool(ADAPTERS[provider].CAN_STOP),
+                image=(image or template.image), command=template.command if command is None else command,
+                env_encrypted=(crypto.encrypt(json.dumps(env)) if env else "") if env is not None else template.env_encrypted,
+                disk_gb=int(disk_gb or template.disk_gb), dry_run=dry_run_for(team, provider),
+            )
+            _event(launch, "requested", f"Launch requested by {user.get_username()}: {quote.words()}; budget "
+                                        f"${launch.budget_usd:,.2f}" + (f"; failover allowed (up to {max_attempts()} offers)"
+                                                                        if launch.allow_failover else "; no failover")
+                   + (" — DRY RUN: nothing will be started" if launch.dry_run else ""))
+            pk = launch.pk
+            transaction.on_commit(lambda: enqueue("launch.tasks.launch_job", pk))
+    except IntegrityError:  # a concurrent request with the same key (or for the same job) won
+        winner = Launch.objects.filter(team=team, idempotency_key=key).first()
+        return (winner or Launch.objects.get(pk=job.pk)), False
     return launch, True
 
 

@@ -1,7 +1,8 @@
-"""The price alert form."""
+"""The price alert form, and which notifications to mark read."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -12,6 +13,8 @@ from pricing.regions import CONTINENTS
 from wizard.models import TrainingJob
 
 from .models import PriceAlert
+
+MAX_ALERTS_PER_USER = 100
 
 
 def job_gpu(job: TrainingJob) -> tuple[GpuModel | None, int | None]:
@@ -50,6 +53,10 @@ class PriceAlertForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if self.instance.pk is None and self.user is not None and \
+                PriceAlert.objects.filter(user=self.user).count() >= MAX_ALERTS_PER_USER:
+            raise forms.ValidationError(f"You have {MAX_ALERTS_PER_USER} alerts, the most one account can keep. "
+                                        "Delete one to add another.")
         kind = data.get("kind")
         if kind in (PriceAlert.Kind.PRICE, PriceAlert.Kind.JOB_COST) and data.get("threshold_usd") is None:
             self.add_error("threshold_usd", "Give the price at or below which you want to hear about it.")
@@ -71,3 +78,41 @@ class PriceAlertForm(forms.ModelForm):
         alert = super().save(commit=False)
         alert.job = self.cleaned_data.get("job") if alert.kind == PriceAlert.Kind.JOB_COST else None
         return alert
+
+
+# A database id as typed by a client: 1-18 ASCII digits (fits a signed 64-bit integer). str.isdigit()
+# and int() accept far more: "²" and "①" are digits to isdigit() but not to int(), "٣" is 3 to
+# int(), and a 5,000-digit string makes int() raise (Python's digit limit). A 30-digit number passes
+# both, then overflows the database integer.
+ID_PATTERN = r"\A[0-9]{1,18}\Z"
+MAX_IDS = 200  # the page lists at most 200 notifications
+
+
+class IdListField(forms.Field):
+    """Every value of a repeated form field (``id=1&id=2``) as a list of bounded ASCII integers."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "invalid": "Each id must be a whole number of at most 18 digits (0-9).",
+        "too_many": f"At most {MAX_IDS} ids at once.",
+    }
+
+    def to_python(self, value):
+        values = [value] if isinstance(value, str) else list(value or [])
+        if len(values) > MAX_IDS:
+            raise forms.ValidationError(self.error_messages["too_many"], code="too_many")
+        ids = []
+        for raw in values:
+            if not isinstance(raw, str) or not re.fullmatch(ID_PATTERN, raw):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            ids.append(int(raw))
+        return ids
+
+
+class MarkNotificationsReadForm(forms.Form):
+    all = forms.BooleanField(required=False)
+    id = IdListField(required=False)
+
+    def ids(self) -> list[int] | None:
+        """None: every notification; else the ids given (validated)."""
+        return None if self.cleaned_data["all"] else self.cleaned_data["id"]

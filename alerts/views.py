@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import services as alert_services
-from .forms import PriceAlertForm
+from .forms import MarkNotificationsReadForm, PriceAlertForm
 from .models import Notification, PriceAlert
 
 
@@ -76,9 +76,14 @@ def alert_delete(request, pk: int):
 @login_required
 def notifications_page(request):
     if request.method == "POST":
-        ids = None if request.POST.get("all") == "1" else [int(i) for i in request.POST.getlist("id") if i.isdigit()]
-        alert_services.notifications_mark_read(user=request.user, ids=ids)
-        return redirect("pricing:notifications")
+        form = MarkNotificationsReadForm(request.POST)
+        if form.is_valid():
+            alert_services.notifications_mark_read(user=request.user, ids=form.ids())
+            return redirect("pricing:notifications")
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        status = 400
+    else:
+        status = 200
     items = list(Notification.objects.filter(user=request.user)[:200])
     unread = sum(1 for n in items if n.read_at is None)
-    return render(request, "pricing/notifications.html", {"items": items, "unread": unread})
+    return render(request, "pricing/notifications.html", {"items": items, "unread": unread}, status=status)

@@ -1,5 +1,6 @@
 """Project middleware: a 503 when the database is down (JSON for the API, a plain page otherwise),
-never a traceback; gzip for HTML pages."""
+never a traceback; gzip for HTML pages; the privacy headers (Permissions-Policy everywhere,
+``Cache-Control: no-store`` on private answers)."""
 
 import logging
 
@@ -53,3 +54,31 @@ class PageGZipMiddleware(GZipMiddleware):
         if request.path.startswith("/api/"):
             return response
         return super().process_response(request, response)
+
+
+# Features this app never uses, switched off for the page and every frame it could embed.
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
+    "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer",
+    "microphone", "midi", "payment", "usb", "serial", "bluetooth", "hid", "publickey-credentials-get",
+    "screen-wake-lock", "xr-spatial-tracking",
+))
+# Paths whose answers are private even to an anonymous client (login forms, the admin).
+PRIVATE_PREFIXES = ("/accounts/", "/admin/")
+
+
+class PrivacyHeadersMiddleware:
+    """``Permissions-Policy`` on every answer; ``Cache-Control: no-store`` (and ``private``) on
+    every answer to a signed-in user and on the account and admin pages, so a shared cache or the
+    browser's history never keeps a page with someone's history, notes or CSRF token. Public
+    answers to anonymous clients (prices, the API) keep their own caching headers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.path.startswith(PRIVATE_PREFIXES):
+            response["Cache-Control"] = "no-store, private"
+        return response

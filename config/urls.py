@@ -25,3 +25,6 @@ urlpatterns = [
     path("", include("selector.urls")),
     path("", include("wizard.urls")),
 ]
+
+# Unknown /api/... paths answer JSON (pages keep Django's HTML 404).
+handler404 = "selector.api.errors.api_not_found"

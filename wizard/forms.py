@@ -10,6 +10,7 @@ from pricing.providers.registry import provider_names
 from pricing.regions import CONTINENTS
 
 from .models import SortChoice, UserPreferences, ViewMode
+from .services import NOTES_MAX_CHARS
 
 METHOD_CHOICES = [
     ("lora", "LoRA fine-tuning"),
@@ -153,7 +154,8 @@ class PreferencesForm(forms.ModelForm):
 
 class NotesForm(forms.Form):
     name = forms.CharField(label="Name", max_length=120, required=False)
-    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(label="Notes", required=False, max_length=NOTES_MAX_CHARS,
+                            widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ThroughputForm(forms.Form):

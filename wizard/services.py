@@ -11,6 +11,19 @@ from teams.services import personal_team
 from .models import Comparison, TrainingJob, UserPreferences
 from .selectors import dec, jsonable
 
+# Per-user bounds, so one account cannot grow the database without limit (each item holds whole
+# option dicts as JSON). The history and the jobs keep the newest items; older ones are dropped
+# when a new one is recorded (the history page says so).
+MAX_HISTORY_ITEMS = 500
+MAX_JOBS = 200
+NOTES_MAX_CHARS = 5000
+
+
+def _keep_newest(qs, n: int) -> None:
+    old = list(qs.order_by("-created_at", "-id").values_list("pk", flat=True)[n:])
+    if old:
+        qs.filter(pk__in=old).delete()
+
 
 def preferences_save(*, user, data: dict) -> UserPreferences:
     prefs, _ = UserPreferences.objects.get_or_create(user=user)
@@ -35,12 +48,15 @@ def comparison_record(*, user, kind: str, payload: dict, result: dict, chosen: d
     prices of that moment."""
     result = jsonable(result)
     summary = result.get("summary") or {}
-    return Comparison.objects.create(
-        user=user, kind=kind, name=name[:120], inputs=jsonable(payload),
-        recommended=_summary_option(result, "recommended"),
-        recommendation_reason=summary.get("recommendation_reason") or "",
-        chosen=chosen, summary=summary, option_count=len(result.get("options", [])),
-    )
+    with transaction.atomic():
+        item = Comparison.objects.create(
+            user=user, kind=kind, name=name[:120], inputs=jsonable(payload),
+            recommended=_summary_option(result, "recommended"),
+            recommendation_reason=summary.get("recommendation_reason") or "",
+            chosen=chosen, summary=summary, option_count=len(result.get("options", [])),
+        )
+        _keep_newest(Comparison.objects.filter(user=user), MAX_HISTORY_ITEMS)
+    return item
 
 
 @transaction.atomic
@@ -52,7 +68,7 @@ def job_create(*, user, configuration: dict, chosen: dict, recommended: dict | N
     if selection_id:
         selection = Comparison.objects.filter(user=user, pk=selection_id).first()
     hours = dec(chosen.get("training_hours")) or Decimal(0)
-    return TrainingJob.objects.create(
+    job = TrainingJob.objects.create(
         user=user, team=team or personal_team(user), selection=selection, configuration=jsonable(configuration), chosen=jsonable(chosen),
         recommended=jsonable(recommended) if recommended else None, estimate=jsonable(estimate) if estimate else None,
         provider=str(chosen.get("provider", ""))[:20], usd_per_hour=dec(chosen.get("hourly_rate")) or Decimal(0),
@@ -60,11 +76,13 @@ def job_create(*, user, configuration: dict, chosen: dict, recommended: dict | N
         price_as_of=str(chosen.get("as_of") or "")[:40],
         name=f"{chosen.get('provider_name', '')} {chosen.get('gpu_count', 1)}x {chosen.get('gpu_type', '')}".strip()[:120],
     )
+    _keep_newest(TrainingJob.objects.filter(user=user), MAX_JOBS)
+    return job
 
 
 def item_update_notes(*, item, name: str, notes: str) -> None:
     item.name = name[:120]
-    item.notes = notes
+    item.notes = notes[:NOTES_MAX_CHARS]
     item.save(update_fields=["name", "notes"])
 
 

@@ -6,6 +6,7 @@ Adapters do HTTP and parsing only; storing is ``pricing.services``' job.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -129,9 +130,11 @@ def positive_int(value) -> int | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    # ASCII digits only, bounded: str.isdigit() is true for "²" and "①", which int() refuses, and
+    # an upstream string of 5,000 digits makes int() raise (a whole poll lost to one row).
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip()):
         value = int(value.strip())
-    return value if isinstance(value, int) and value > 0 else None
+    return value if isinstance(value, int) and 0 < value < 2**31 else None
 
 
 def require(payload, key: str, kind: type, slug: str):

@@ -8,13 +8,17 @@ input is a 400 naming its field, never a 500.
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from pricing.gpus import resolve_single_gpu
 from pricing.local_gpu import detect_local_gpus
-from selector.api.base import GET_ERRORS, POST_ERRORS, GpuNameField, PublicApiView
+from selector.api.base import ERROR, GET_ERRORS, POST_ERRORS, GpuNameField, PublicApiView
 from selector.api.fields import CheckpointingField, StrictIntegerField
 from selector.api.fields import StrictNumberField as StrictFloatField
 from selector.estimates import estimate
@@ -204,9 +208,27 @@ class LocalGpuOutputSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class LocalGpuApi(PublicApiView):
-    """The NVIDIA GPUs of the machine this server runs on (NVML), mapped onto the GPU catalog."""
+class SignedInOrDebug(BasePermission):
+    """The server's GPU and driver version describe the host: only for signed-in users (anyone
+    in debug, i.e. on a developer's own machine)."""
 
-    @extend_schema(operation_id="cloud_local_gpu", responses={200: LocalGpuOutputSerializer, **GET_ERRORS})
+    message = "Sign in to see this server's GPUs (/accounts/login/)."
+
+    def has_permission(self, request, view):
+        return bool(settings.DEBUG or (request.user and request.user.is_authenticated))
+
+
+class LocalGpuApi(PublicApiView):
+    """The NVIDIA GPUs of the machine this server runs on (NVML), mapped onto the GPU catalog.
+    Signed-in users only (anyone in debug)."""
+
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [SignedInOrDebug]
+
+    def permission_denied(self, request, message=None, code=None):
+        raise PermissionDenied(SignedInOrDebug.message)  # DRF's default says nothing about where
+
+    @extend_schema(operation_id="cloud_local_gpu",
+                   responses={200: LocalGpuOutputSerializer, 403: ERROR, **GET_ERRORS})
     def get(self, request):
         return Response(detect_local_gpus().as_dict())

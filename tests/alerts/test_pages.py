@@ -144,3 +144,21 @@ def test_a_job_cost_alert_can_watch_only_ones_own_saved_jobs(client, owner, outs
     assert r.status_code == 200 and PriceAlert.objects.count() == 1
     assert client.post("/prices/alerts/", {**data, "job": mine.pk}).status_code == 302
     assert PriceAlert.objects.get(kind="job_cost_at_or_below").job == mine
+
+
+@pytest.mark.parametrize("bad_id", ["²", "①", "٣", "1" * 5000, "9" * 30, "-1", " 1", "1.0", ""])
+def test_it_refuses_ids_that_are_not_bounded_ascii_integers(client, owner, alert, bad_id):
+    """Issue 12 point 7: these ids were a 500 (int() after isdigit(), or an integer overflow)."""
+    n = Notification.objects.create(user=owner, alert=alert, title="H100 SXM at $1.99", created_at=timezone.now())
+    _login(client, owner)
+    r = client.post("/prices/notifications/", {"id": [str(n.pk), bad_id]})
+    assert r.status_code == 400
+    assert "Each id must be a whole number" in r.content.decode()
+    n.refresh_from_db()
+    assert n.read_at is None  # nothing half-done
+
+
+def test_it_marks_read_at_most_the_listed_number_of_ids(client, owner, alert):
+    _login(client, owner)
+    r = client.post("/prices/notifications/", {"id": [str(i) for i in range(1, 300)]})
+    assert r.status_code == 400 and "At most 200 ids" in r.content.decode()

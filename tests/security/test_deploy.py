@@ -96,6 +96,7 @@ KINDS = {
     "htmx-partial": ("/compare/", {"HTTP_HX_REQUEST": "true"}),
     "json": ("/api/cloud/providers", {"HTTP_ACCEPT": "application/json"}),
     "json-error": ("/api/cloud/setup-instructions/nosuch", {"HTTP_ACCEPT": "application/json"}),
+    "api-404": ("/api/cloud/no-such-endpoint", {}),
 }
 
 
@@ -117,6 +118,41 @@ def test_security_headers_on_every_kind_of_response(kind, settings):
     assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
     if kind.startswith("html"):
         assert resp["Cross-Origin-Opener-Policy"] == "same-origin"
+    for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()"):
+        assert feature in resp["Permissions-Policy"]  # issue 12 point 9
+
+
+def test_unknown_api_paths_answer_json_404(db):
+    """Issue 12 point 9: they answered Django's HTML 404; pages keep it."""
+    r = Client().get("/api/cloud/no-such-endpoint")
+    assert r.status_code == 404 and r["Content-Type"] == "application/json"
+    assert "/api/docs/" in r.json()["detail"]
+    assert Client().get("/api/nothing/here").json()["detail"]
+    page = Client().get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/history/", "/preferences/", "/prices/notifications/", "/prices/alerts/",
+                                  "/compare/", "/", "/api/cloud/local-gpu"])
+def test_private_answers_are_never_stored(path):
+    """Issue 12 point 9: a signed-in user's pages carry Cache-Control: no-store."""
+    c = Client()
+    c.force_login(User.objects.create_user("nostore", password="pw-nostore-123"))
+    r = c.get(path)
+    assert r.status_code < 500
+    assert "no-store" in r["Cache-Control"] and "private" in r["Cache-Control"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/accounts/login/", "/admin/login/"])
+def test_login_pages_are_never_stored(path):
+    assert "no-store" in Client().get(path)["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_anonymous_public_answers_keep_their_own_caching():
+    assert "no-store" not in Client().get("/api/cloud/gpus").get("Cache-Control", "")
 
 
 @pytest.mark.django_db

@@ -205,3 +205,15 @@ def test_no_json_body_gives_a_500(seeded, api, body, url):
     r = api.generic("POST", url, json.dumps(body), content_type="application/json")
     assert r.status_code in (200, 400), (body, r.content[:300])
     assert isinstance(r.json(), dict)
+
+
+@pytest.mark.parametrize("field", ["training_hours", "min_memory_gb", "gpu_count"])
+@pytest.mark.parametrize("sign", ["", "-"])
+def test_a_5000_digit_number_names_its_field_and_no_python_internals(db, api, field, sign):
+    """Issue 12 point 9: the error was Python's "Exceeds the limit (4300 digits) for integer string
+    conversion ... use sys.set_int_max_str_digits()" with no field name."""
+    body = f'{{"training_hours": 10, "{field}": {sign}1{"0" * 5000}}}'
+    r = api.generic("POST", COMPARE, body.encode(), content_type="application/json")
+    assert r.status_code == 400
+    assert field in r.json(), r.content[:300]
+    assert "sys." not in r.content.decode() and "4300" not in r.content.decode()

@@ -229,7 +229,29 @@ def test_faster_gpus_get_fewer_hours_from_hours_for_workload():
 # --- GET /api/cloud/local-gpu -------------------------------------------------------------------
 
 
-def test_local_gpu_endpoint_reports_the_detection(client, monkeypatch):
+@pytest.fixture
+def signed_in(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("gpu-owner", password="pw-gpu-owner-1"))
+    return client
+
+
+def test_local_gpu_endpoint_is_refused_to_anonymous_clients(client, db, monkeypatch):
+    """Issue 12 point 9: the server's GPU and driver were shown to anyone."""
+    monkeypatch.setattr("selector.api.estimate.detect_local_gpus", lambda: pytest.fail("detected for anonymous"))
+    r = client.get("/api/cloud/local-gpu")
+    assert r.status_code == 403
+    assert "Sign in" in r.json()["detail"]
+
+
+def test_local_gpu_endpoint_answers_anyone_in_debug(client, db, settings, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setattr("selector.api.estimate.detect_local_gpus",
+                        lambda: local_gpu.DetectionResult((), None, "No NVIDIA driver found on this machine."))
+    assert client.get("/api/cloud/local-gpu").status_code == 200
+
+
+def test_local_gpu_endpoint_reports_the_detection(signed_in, monkeypatch):
+    client = signed_in
     result = local_gpu.DetectionResult(
         gpus=(local_gpu.LocalGpu(0, "NVIDIA GeForce RTX 4090", "rtx-4090", "RTX 4090", 24.0, 450.0),),
         driver_version="550.54.14", message="Found 1 NVIDIA GPU: RTX 4090 (24 GB).",
@@ -245,7 +267,8 @@ def test_local_gpu_endpoint_reports_the_detection(client, monkeypatch):
     }
 
 
-def test_local_gpu_endpoint_says_plainly_when_there_is_none(client, monkeypatch):
+def test_local_gpu_endpoint_says_plainly_when_there_is_none(signed_in, monkeypatch):
+    client = signed_in
     monkeypatch.setattr(
         "selector.api.estimate.detect_local_gpus",
         lambda: local_gpu.DetectionResult((), None, "No NVIDIA driver found on this machine."),

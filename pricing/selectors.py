@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from .gpus import GPUS_BY_SLUG
 from .models import Offer, PollRun, ProviderState, Source
+from .providers.http import public_cause
 from .providers.registry import PROVIDERS
 
 
@@ -37,7 +38,7 @@ class ProviderFreshness:
     as_of: dt.datetime | None  # when the served prices were observed (catalog: the list's date)
     stale: bool
     age_seconds: int | None
-    last_error: str
+    last_error: str  # the cause in our words (pricing.providers.http.public_cause); the admin has the detail
     last_attempt_at: dt.datetime | None
     offer_count: int
     # Built-in lists only: how old the list's figures are (days since its date), and whether that is
@@ -121,14 +122,15 @@ def provider_freshness(states: list[ProviderState] | None = None) -> dict[str, P
         bad = "failing" if failing else "suspect" if suspect else ""
         reason = ""
         if failing:
-            reason = f"the last poll failed: {last.error}"
+            reason = f"the last poll failed: {public_cause(last.error)}"
         elif suspect:
             reason = f"the last poll was held back as suspect: {last.suspect_reason}"
         record = poll_record(last)
         if cur is None:
             out[slug] = ProviderFreshness(
                 slug, adapter.NAME, bad or "no data", None, None, True, None,
-                last.error if bad else "", last.started_at if last else None, 0,
+                public_cause(last.error) if failing else "held back as suspect" if suspect else "",
+                last.started_at if last else None, 0,
                 stale_reason=reason or "no prices yet", last_poll=record)
             continue
         observed = cur.finished_at or cur.started_at
@@ -150,7 +152,8 @@ def provider_freshness(states: list[ProviderState] | None = None) -> dict[str, P
             reason = f"no successful poll for {age // 60} minutes"
         out[slug] = ProviderFreshness(
             slug, adapter.NAME, bad or "ok", cur.source, as_of, stale, age,
-            last.error if bad else "", last.started_at if last else None, cur.offer_count,
+            public_cause(last.error) if failing else "held back as suspect" if suspect else "",
+            last.started_at if last else None, cur.offer_count,
             list_age_days=list_age, list_stale=list_stale, stale_reason=reason, last_poll=record)
     return out
 

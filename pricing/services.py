@@ -22,7 +22,7 @@ from .history import history_rollup_poll
 from .models import GpuModel, Offer, PollRun, ProviderState, Source
 from .poll_checks import PollSummary, check_poll
 from .providers.base import DROP_UNKNOWN_GPU, MAX_DROPPED_RECORDED, FetchResult, ProviderError
-from .providers.http import build_client
+from .providers.http import build_client, public_names, redact_secrets
 from .providers.registry import PROVIDERS, uses_live_api
 
 logger = logging.getLogger(__name__)
@@ -144,14 +144,12 @@ def _fail(run: PollRun, message: str, t0: float, *, result: FetchResult | None =
 
 
 def redact(message: str) -> str:
-    """Remove any configured provider key from a message (a provider may echo it back in an error
-    body); messages end up in the database, the logs and the UI."""
-    for conf in settings.PROVIDER_SETTINGS.values():
-        for name in (conf.get("key_env"), *conf.get("key_env_aliases", ())):
-            key = os.environ.get(name, "").strip() if name else ""
-            if len(key) >= 4:
-                message = message.replace(key, "[redacted]")
-    return message
+    """Remove every configured provider key (whole, in any case, or any long fragment of it) from
+    a message (a provider may echo it back in an error body); messages end up in the database,
+    the logs and the admin. Call it before cutting a message to length."""
+    keys = [os.environ.get(name, "") for conf in settings.PROVIDER_SETTINGS.values()
+            for name in (conf.get("key_env"), *conf.get("key_env_aliases", ())) if name]
+    return redact_secrets(message, keys, public=public_names())
 
 
 def _last_good_summary(provider: str) -> PollSummary | None:
@@ -224,7 +222,7 @@ def snapshot_record(run: PollRun, result: FetchResult, *, t0: float | None = Non
         logger.warning("poll %s suspect: %s", run.provider, reason)
         return run
     run.status = PollRun.Status.OK
-    run.error = "; ".join(result.notes)[:2000]
+    run.error = redact("; ".join(result.notes))[:2000]
     run.save()
     _make_current(run)
     return run

@@ -14,6 +14,7 @@ import datetime as dt
 import email.utils
 import json
 import random
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,9 +168,7 @@ class ProviderClient:
             raise ProviderError(f"{self.slug}: the provider answered with a redirect (HTTP {status}) "
                                 "that could not be followed; update the base URL setting")
         if status >= 400:
-            detail = _error_text(body)
-            if self.api_key:
-                detail = detail.replace(self.api_key, "[redacted]")  # some APIs echo the key back
+            detail = _error_text(body, secrets=[self.api_key], public=public_names())  # some APIs echo the key
             raise ProviderError(f"{self.slug}: the provider rejected the request (HTTP {status}): {detail}")
         try:
             return json.loads(body)
@@ -196,9 +195,91 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, min(60.0, seconds))
 
 
-def _error_text(body: bytes) -> str:
-    text = body[:300].decode("utf-8", "replace").strip()
+ERROR_TEXT_CHARS = 300
+REDACTED = "[redacted]"
+# A run of this many characters of a key, in any letter case, counts as the key (an API that
+# echoes the key may cut it, wrap it or change its case).
+KEY_FRAGMENT_CHARS = 8
+
+
+def redact_secrets(text: str, secrets, *, public=()) -> str:
+    """``text`` with every secret removed: the whole secret or any run of KEY_FRAGMENT_CHARS or
+    more of its characters, case-insensitively. Redact *before* truncating: a cut through the key
+    would otherwise leave its first part unrecognised. Fragments that are part of a ``public``
+    string (provider slugs, env var names: a test key may well read "sk-together-...") are kept."""
+    lowered = text.lower()
+    public = [p.lower() for p in public if p]
+    hide = bytearray(len(text))
+    for secret in secrets:
+        secret = (secret or "").strip().lower()
+        if len(secret) < 4:
+            continue
+        n = min(KEY_FRAGMENT_CHARS, len(secret))
+        fragments = {secret[i:i + n] for i in range(len(secret) - n + 1)}
+        fragments = {f for f in fragments if not any(f in p for p in public)} if public else fragments
+        if secret in fragments or len(secret) <= n:
+            fragments.add(secret)
+        for i in range(len(lowered) - n + 1):
+            if lowered[i:i + n] in fragments:
+                hide[i:i + n] = b"\x01" * n
+    if not any(hide):
+        return text
+    out, i = [], 0
+    while i < len(text):
+        if hide[i]:
+            while i < len(text) and hide[i]:
+                i += 1
+            out.append(REDACTED)
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def public_names() -> list[str]:
+    """Words of our own messages that a key may happen to contain: provider slugs and env names."""
+    names = []
+    for slug, conf in settings.PROVIDER_SETTINGS.items():
+        names += [slug, conf.get("key_env") or "", conf.get("url_env") or ""]
+    return names
+
+
+def _error_text(body: bytes, *, secrets=(), public=()) -> str:
+    # Decode more than is kept, redact, then cut: the cut can no longer split a key in two.
+    text = redact_secrets(body[:4 * ERROR_TEXT_CHARS].decode("utf-8", "replace"), secrets, public=public).strip()
+    if len(text) > ERROR_TEXT_CHARS:
+        text = text[:ERROR_TEXT_CHARS] + "..."
     return text or "no details"
+
+
+_HTTP_STATUS = re.compile(r"\bHTTP (\d{3})\b")
+
+
+def public_cause(error: str) -> str:
+    """A failed poll's cause in our own words, for anonymous readers (the API, the pages): never
+    the provider's response text, which may quote anything. The admin keeps the redacted detail.
+    ``error`` is a message written by this module or pricing.services (``slug: what happened``)."""
+    if not error:
+        return ""
+    ours = error.split("):", 1)[0]  # an upstream body, when quoted, follows "(HTTP 4xx): "
+    if "refused our credentials" in ours:
+        return "credentials refused"
+    if "rate limited" in ours:
+        return "rate limited (answered 429)"
+    match = _HTTP_STATUS.search(ours)
+    if match:
+        return f"answered {match[1]}"
+    if "timed out" in ours or "deadline" in ours:
+        return "timed out"
+    if "could not connect" in ours:
+        return "could not connect"
+    if "abandoned" in ours:
+        return "poll interrupted"
+    if "no usable offers" in ours:
+        return "no usable offers"
+    if "could not store" in ours:
+        return "could not store the prices"
+    return "unexpected answer"
 
 
 def build_client(slug: str, *, transport: httpx.BaseTransport | None = None) -> ProviderClient:

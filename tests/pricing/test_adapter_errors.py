@@ -15,6 +15,7 @@ import respx
 
 from pricing.models import PollRun, ProviderState
 from pricing.providers import http as provider_http
+from pricing.providers.http import public_cause
 from pricing.selectors import offers_latest, provider_freshness
 from pricing.services import poll_provider
 
@@ -116,7 +117,7 @@ def assert_failed_keeping_last_good(provider: str, run: PollRun, good_run: PollR
     assert served[0].usd_per_hour == Decimal("9.9900")
     fresh = provider_freshness()[provider]
     label = "failing" if status == PollRun.Status.FAILED else "suspect"
-    assert (fresh.status, fresh.stale, fresh.last_error) == (label, True, run.error)
+    assert (fresh.status, fresh.stale, fresh.last_error) == (label, True, public_cause(run.error) if label == "failing" else "held back as suspect")
     assert fresh.stale_reason
 
 

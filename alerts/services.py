@@ -165,7 +165,7 @@ def _fire(alert: PriceAlert, v: Verdict, now: dt.datetime) -> bool:
         Notification.objects.create(user=alert.user, alert=alert, title=title[:200], body=body, url=url,
                                     created_at=now)
         email = alert.user.email
-        if email:
+        if email and settings.EMAIL_ENABLED:
             transaction.on_commit(lambda: _send_email(email, title, body, url))
     return True
 

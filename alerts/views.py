@@ -4,6 +4,7 @@ user only (another user's alert answers 404). URL names stay in the ``pricing`` 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,7 +38,8 @@ def alerts_page(request):
         form = PriceAlertForm(user=request.user, initial=initial)
     alerts = list(PriceAlert.objects.filter(user=request.user).select_related("gpu"))
     rows = [{"alert": a, "description": alert_services.describe_alert(a)} for a in alerts]
-    return render(request, "pricing/alerts.html", {"form": form, "rows": rows})
+    return render(request, "pricing/alerts.html", {"form": form, "rows": rows,
+                                                   "email_enabled": settings.EMAIL_ENABLED})
 
 
 @login_required

@@ -44,6 +44,7 @@ def setup_django(url: str | None = None, *, migrate: bool = True) -> str:
     ensure_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+    os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT_MS", "0")  # bulk loads run for minutes
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -60,7 +61,8 @@ def server_env(**extra) -> dict:
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings_bench", DJANGO_DEBUG="0", DJANGO_SECRET_KEY=BENCH_SECRET,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost", DJANGO_SECURE_SSL_REDIRECT="0", DJANGO_SECURE_COOKIES="0",
-        DJANGO_HSTS_SECONDS="0", DATABASE_URL=database_url(), API_THROTTLE_ANON="1000000/min",
+        DJANGO_HSTS_SECONDS="0", DATABASE_URL=database_url(), EMAIL_DISABLED="1", PAGE_THROTTLE_ANON="",
+        API_THROTTLE_ANON="1000000/min",
         REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5"), LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
     )

@@ -51,6 +51,7 @@ def ensure_database(url: str) -> None:
 def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+    os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT_MS", "0")  # bulk loads run for minutes
     import django
 
     django.setup()

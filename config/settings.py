@@ -71,6 +71,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "config.middleware.PrivacyHeadersMiddleware",
+    # Before any view work: a locked-out log-in costs a cache read, not a password hash.
+    "config.ratelimit.LoginRateLimitMiddleware",
+    "config.ratelimit.PageRateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -109,6 +112,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Covering-index INCLUDE columns are a Postgres speed-up; SQLite builds the index without them.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A database that accepts connections and never answers used to hold every request until
+    # gunicorn killed the worker (30 s, a 500), with database-free requests queued behind it.
+    # connect_timeout bounds the whole connection start-up (psycopg 3 enforces it client-side), so
+    # such requests answer 503 within seconds; statement_timeout bounds a slow query (the server
+    # enforces it). TCP keepalives notice a peer that vanished under an open connection.
+    # DATABASE_STATEMENT_TIMEOUT_MS=0 turns the statement limit off (long migrations, rebuilds).
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options.setdefault("connect_timeout", envint("DATABASE_CONNECT_TIMEOUT", 3))
+    _statement_ms = envint("DATABASE_STATEMENT_TIMEOUT_MS", 10000)
+    _db_options.setdefault("options", f"-c statement_timeout={_statement_ms}")
+    for _name, _value in {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3, "keepalives_count": 3}.items():
+        _db_options.setdefault(_name, _value)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
@@ -123,7 +139,17 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Without Redis (the embedded default) a file-based cache that every worker on this machine
+    # shares: the API throttle, the log-in limit and the page limit count across workers (an
+    # in-process cache gave each gunicorn worker its own budget).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("FILE_CACHE_DIR", "").strip() or str(BASE_DIR / "var" / "cache"),
+            "TIMEOUT": 3600,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -132,6 +158,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Failed log-ins (config/ratelimit.py), counted per username and per client address in a fixed
+# window; past a limit, log-ins answer 429 with Retry-After until the window ends.
+LOGIN_MAX_FAILURES_PER_USERNAME = envint("LOGIN_MAX_FAILURES_PER_USERNAME", 10)
+LOGIN_MAX_FAILURES_PER_ADDRESS = envint("LOGIN_MAX_FAILURES_PER_ADDRESS", 30)
+LOGIN_FAILURE_WINDOW_SECONDS = envint("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+# Anonymous requests per client address to the expensive pages (/compare/, the wizard's estimate
+# partial); empty = no limit.
+PAGE_THROTTLE_ANON = os.environ.get("PAGE_THROTTLE_ANON", "60/min").strip()
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
@@ -152,7 +186,37 @@ STORAGES = {
     },
 }
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Email carries password-reset links with live tokens. The console backend prints them to the
+# server log, so outside debug it is refused (as are the file and in-memory backends): configure a
+# real backend (SMTP), or set EMAIL_DISABLED=1 to run with password reset and alert emails off
+# (the pages say so). EMAIL_DISABLED is only read when EMAIL_BACKEND is empty.
+_LOG_LIKE_EMAIL = ("console", "filebased", "locmem")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip()
+if EMAIL_BACKEND.rsplit(".", 2)[-2:-1] == ["dummy"]:
+    EMAIL_ENABLED = False
+elif EMAIL_BACKEND:
+    EMAIL_ENABLED = True
+    if not DEBUG and any(f".{kind}." in EMAIL_BACKEND for kind in _LOG_LIKE_EMAIL):
+        raise ImproperlyConfigured(
+            f"EMAIL_BACKEND={EMAIL_BACKEND} would write password-reset links to the log or disk with "
+            "DJANGO_DEBUG off: use django.core.mail.backends.smtp.EmailBackend (EMAIL_HOST, ...), or "
+            "leave EMAIL_BACKEND empty and set EMAIL_DISABLED=1")
+elif DEBUG:
+    EMAIL_BACKEND, EMAIL_ENABLED = "django.core.mail.backends.console.EmailBackend", True
+elif envbool("EMAIL_DISABLED"):
+    EMAIL_BACKEND, EMAIL_ENABLED = "django.core.mail.backends.dummy.EmailBackend", False
+else:
+    raise ImproperlyConfigured(
+        "EMAIL_BACKEND is required when DJANGO_DEBUG is off (password-reset links must not go to the "
+        "log): set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST etc., or "
+        "EMAIL_DISABLED=1 to turn password reset and alert emails off")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "selector@localhost")
 
 # --- Security headers (production values; check --deploy passes with DJANGO_DEBUG=0) ---------
@@ -170,7 +234,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("DJANGO_BEHIND_PROXY") else None
+DJANGO_BEHIND_PROXY = envbool("DJANGO_BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if DJANGO_BEHIND_PROXY else None
 # Content Security Policy (django-csp): everything from our own origin, no inline script.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

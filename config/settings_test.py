@@ -9,6 +9,7 @@ os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 os.environ.setdefault("PRICING_OFFLINE", "0")
 # A fixed test-only Fernet key (never used outside tests).
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdC1vbmx5LWZlcm5ldC1rZXktMDEyMzQ1Njc4OTA=")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")  # replaced below
 
 from .settings import *  # noqa: E402,F403
 
@@ -18,3 +19,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests use their own cache so throttle counters and cached pages never leak between tests.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/min", "launch": "10000/min"}}  # noqa: F405
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/min"}}  # noqa: F405
+# The suite shares one in-process cache: the limits are tested with their own small values.
+PAGE_THROTTLE_ANON = "100000/min"
+LOGIN_MAX_FAILURES_PER_USERNAME = 100000
+LOGIN_MAX_FAILURES_PER_ADDRESS = 100000

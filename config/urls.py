@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -5,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from alerts import urls as alerts_urls
 from pricing import urls as pricing_urls
 
-from .views import healthz
+from .views import healthz, password_reset_off
 
 # /prices/: the pricing pages and the alert pages share the "pricing" namespace (URL names such as
 # pricing:alerts predate the alerts app); the alert paths come first, pricing ends in a catch-all.
@@ -14,6 +15,10 @@ prices_patterns = ([*alerts_urls.urlpatterns, *pricing_urls.urlpatterns], "prici
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # E-mail off (EMAIL_DISABLED=1): no reset links can be delivered, so the reset pages say so.
+    *([] if settings.EMAIL_ENABLED else [
+        path("accounts/password_reset/", password_reset_off, name="password_reset"),
+    ]),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -118,18 +118,23 @@ def provider_freshness(states: list[ProviderState] | None = None) -> dict[str, P
         cur: PollRun | None = st.current_poll if st else None
         last: PollRun | None = st.last_attempt if st else None
         failing = bool(last and last.status == PollRun.Status.FAILED)
+        # A last attempt still "running" past any poll's time limit was cut off before it could
+        # record its end (its worker died, or its database connection dropped): not "ok".
+        interrupted = bool(last and last.status == PollRun.Status.RUNNING and last.started_at
+                           < now - dt.timedelta(seconds=settings.PROVIDER_POLL_DEADLINE_SECONDS + 60))
+        failing = failing or interrupted
         suspect = bool(last and last.status == PollRun.Status.SUSPECT)
         bad = "failing" if failing else "suspect" if suspect else ""
         reason = ""
         if failing:
-            reason = f"the last poll failed: {public_cause(last.error)}"
+            reason = f"the last poll failed: {public_cause(last.error) or 'poll interrupted'}"
         elif suspect:
             reason = f"the last poll was held back as suspect: {last.suspect_reason}"
         record = poll_record(last)
         if cur is None:
             out[slug] = ProviderFreshness(
                 slug, adapter.NAME, bad or "no data", None, None, True, None,
-                public_cause(last.error) if failing else "held back as suspect" if suspect else "",
+                (public_cause(last.error) or "poll interrupted") if failing else "held back as suspect" if suspect else "",
                 last.started_at if last else None, 0,
                 stale_reason=reason or "no prices yet", last_poll=record)
             continue
@@ -152,7 +157,7 @@ def provider_freshness(states: list[ProviderState] | None = None) -> dict[str, P
             reason = f"no successful poll for {age // 60} minutes"
         out[slug] = ProviderFreshness(
             slug, adapter.NAME, bad or "ok", cur.source, as_of, stale, age,
-            public_cause(last.error) if failing else "held back as suspect" if suspect else "",
+            (public_cause(last.error) or "poll interrupted") if failing else "held back as suspect" if suspect else "",
             last.started_at if last else None, cur.offer_count,
             list_age_days=list_age, list_stale=list_stale, stale_reason=reason, last_poll=record)
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import time
 import traceback
 import uuid
@@ -12,7 +13,7 @@ from functools import partial
 
 import httpx
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -27,8 +28,10 @@ from .providers.registry import PROVIDERS, uses_live_api
 
 logger = logging.getLogger(__name__)
 
-# A claim older than this is considered abandoned (a worker killed mid-poll).
-LOCK_SECONDS = 180
+# A claim older than this is considered abandoned (a worker killed mid-poll, or one whose
+# database connection dropped so it could not release it): the poll's own deadline plus the time
+# to store it, as Celery's hard time limit (deadline + 60 s) kills any poll running longer.
+LOCK_SECONDS = settings.PROVIDER_POLL_DEADLINE_SECONDS + 60
 
 
 def gpu_catalog_sync() -> dict[str, GpuModel]:
@@ -57,7 +60,12 @@ def _claim(slug: str) -> str | None:
     claimed = ProviderState.objects.filter(provider=slug).filter(
         Q(locked_until__isnull=True) | Q(locked_until__lt=now)
     ).update(locked_until=now + dt.timedelta(seconds=LOCK_SECONDS), lock_token=token)
-    return token if claimed else None
+    if not claimed:
+        return None
+    # We hold the claim, so no other poll of this provider runs: close what an earlier attempt left
+    # "running" (a worker killed, or a database connection dropped before it could record the end).
+    _close_abandoned(slug)
+    return token
 
 
 def _release(slug: str, token: str) -> None:
@@ -80,7 +88,6 @@ def poll_provider(slug: str, *, transport: httpx.BaseTransport | None = None) ->
         logger.info("poll %s skipped: another poll of it is running", slug)
         return None
     try:
-        _close_abandoned(slug)
         live = uses_live_api(slug)
         t0 = time.monotonic()
         run = PollRun.objects.create(provider=slug, started_at=timezone.now(),
@@ -111,7 +118,7 @@ def poll_provider(slug: str, *, transport: httpx.BaseTransport | None = None) ->
             logger.error("poll %s: could not store the offers\n%s", slug, redact(traceback.format_exc()))
             return _fail(run, f"{slug}: could not store the offers ({type(exc).__name__})", t0, result=result)
     finally:
-        _release(slug, token)
+        _recording(lambda: _release(slug, token), what=f"releasing the claim on {slug}")
 
 
 def _close_abandoned(slug: str) -> None:
@@ -123,7 +130,7 @@ def _close_abandoned(slug: str) -> None:
 
 
 def _fail(run: PollRun, message: str, t0: float, *, result: FetchResult | None = None) -> PollRun:
-    message = redact(message)
+    message = db_text(redact(message))
     run.status = PollRun.Status.FAILED
     run.error = message[:2000]
     run.finished_at = timezone.now()
@@ -131,16 +138,62 @@ def _fail(run: PollRun, message: str, t0: float, *, result: FetchResult | None =
     # snapshot_record may have changed these in memory before its transaction rolled back.
     run.offer_count = 0
     run.skipped_count = result.skipped if result else 0
-    run.unknown_gpus = sorted(set(result.unknown_gpus))[:200] if result else []
-    run.dropped = [d.as_dict() for d in result.dropped][:MAX_DROPPED_RECORDED] if result else []
+    run.unknown_gpus = _unknown_list(result.unknown_gpus) if result else []
+    run.dropped = _dropped_list(result) if result else []
     if result is not None:
-        run.complete, run.coverage_note = result.complete, result.coverage_note[:2000]
-    with transaction.atomic():
-        run.save(update_fields=["status", "error", "finished_at", "duration_ms", "offer_count",
-                                "skipped_count", "unknown_gpus", "request_count", "dropped", "complete",
-                                "coverage_note"])
+        run.complete, run.coverage_note = result.complete, db_text(result.coverage_note)[:2000]
+
+    def save():
+        with transaction.atomic():
+            run.save(update_fields=["status", "error", "finished_at", "duration_ms", "offer_count",
+                                    "skipped_count", "unknown_gpus", "request_count", "dropped", "complete",
+                                    "coverage_note"])
+
+    _recording(save, what=f"recording the failed poll {run.pk} of {run.provider}")
     logger.warning("poll %s failed: %s", run.provider, message)
     return run
+
+
+def _recording(write, *, what: str) -> None:
+    """Run a bookkeeping write; on a database error (a dropped connection) reconnect and try once
+    more. If it still fails, log it and raise: a failure that cannot be recorded must never pass
+    silently (the poll would stay "running" while the API reported the old prices as fine). The
+    next attempt's claim then closes the run (``_close_abandoned``)."""
+    try:
+        write()
+        return
+    except DatabaseError as exc:
+        logger.error("poll bookkeeping: %s failed (%s); reconnecting to retry once", what, type(exc).__name__)
+    if not connection.in_atomic_block:
+        connection.close()  # a fresh connection on the next query
+    try:
+        write()
+    except DatabaseError:
+        logger.exception("poll bookkeeping: %s failed again; the next attempt will close the poll", what)
+        raise
+
+
+# Characters PostgreSQL cannot store in text or jsonb: NUL, and lone UTF-16 surrogates (which
+# have no UTF-8 encoding). One such character used to fail a whole poll on Postgres.
+_NOT_STORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def db_text(value: str) -> str:
+    """``value`` without the characters PostgreSQL rejects (each becomes U+FFFD)."""
+    return _NOT_STORABLE.sub("\ufffd", value)
+
+
+def _storable(value: str) -> bool:
+    return not _NOT_STORABLE.search(value)
+
+
+def _unknown_list(names) -> list[str]:
+    return sorted({db_text(str(n))[:100] for n in names})[:200]
+
+
+def _dropped_list(result: FetchResult) -> list[dict]:
+    return [{k: db_text(v) if isinstance(v, str) else v for k, v in d.as_dict().items()}
+            for d in result.dropped][:MAX_DROPPED_RECORDED]
 
 
 def redact(message: str) -> str:
@@ -175,7 +228,10 @@ def snapshot_record(run: PollRun, result: FetchResult, *, t0: float | None = Non
     now = timezone.now()
     usable = []
     for o in result.offers:
-        if gpus.get(o.gpu_slug) is None:
+        if not all(_storable(v) for v in (o.provider_sku, o.gpu_slug, o.region, o.tier, o.availability, o.kind)):
+            # A NUL byte or a lone surrogate: Postgres would refuse the whole insert.
+            result.drop("bad row", db_text(o.provider_sku)[:100], "text PostgreSQL cannot store (NUL or surrogate)")
+        elif gpus.get(o.gpu_slug) is None:
             result.drop(DROP_UNKNOWN_GPU, o.gpu_slug, f"{o.provider_sku}: not in the GPU catalog")
         elif o.gpu_count < 1 or o.usd_per_hour <= 0:
             result.drop("bad row", o.provider_sku, "no GPUs or no positive price")
@@ -204,9 +260,9 @@ def snapshot_record(run: PollRun, result: FetchResult, *, t0: float | None = Non
     run.catalog_date = result.catalog_date
     run.offer_count = len(rows)
     run.skipped_count = result.skipped
-    run.unknown_gpus = sorted(set(result.unknown_gpus))[:200]
-    run.dropped = [d.as_dict() for d in result.dropped][:MAX_DROPPED_RECORDED]
-    run.complete, run.coverage_note = result.complete, result.coverage_note[:2000]
+    run.unknown_gpus = _unknown_list(result.unknown_gpus)
+    run.dropped = _dropped_list(result)
+    run.complete, run.coverage_note = result.complete, db_text(result.coverage_note)[:2000]
     run.finished_at = now
     if t0 is not None:
         run.duration_ms = int((time.monotonic() - t0) * 1000)
@@ -215,14 +271,14 @@ def snapshot_record(run: PollRun, result: FetchResult, *, t0: float | None = Non
         if not rows:
             reason = f"no usable offers ({result.skipped} rows skipped): {reason}"
         run.status = PollRun.Status.SUSPECT
-        run.suspect_reason = reason[:2000]
-        run.error = redact(f"{run.provider}: suspect poll, not served: {reason}; last good prices kept "
-                           "(accept it in the admin or with refresh_prices --accept-suspect)")[:2000]
+        run.suspect_reason = db_text(reason)[:2000]
+        run.error = db_text(redact(f"{run.provider}: suspect poll, not served: {reason}; last good prices kept "
+                           "(accept it in the admin or with refresh_prices --accept-suspect)"))[:2000]
         run.save()
         logger.warning("poll %s suspect: %s", run.provider, reason)
         return run
     run.status = PollRun.Status.OK
-    run.error = redact("; ".join(result.notes))[:2000]
+    run.error = db_text(redact("; ".join(result.notes)))[:2000]
     run.save()
     _make_current(run)
     return run

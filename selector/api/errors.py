@@ -67,5 +67,5 @@ def api_not_found(request, exception=None):
     from django.views.defaults import page_not_found
 
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": f"No API endpoint at {request.path[:200]}. See /api/docs/."}, status=404)
+        return JsonResponse({"detail": "No API endpoint at this path. See /api/docs/."}, status=404)
     return page_not_found(request, exception)

@@ -20,9 +20,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def production_env(**extra) -> dict:
     """The documented production environment and nothing else special (no test settings)."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "PRICING_", "API_THROTTLE"))}
+           if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "PRICING_", "API_THROTTLE", "EMAIL_"))}
     env.update(DJANGO_SECRET_KEY=secrets.token_urlsafe(64), DJANGO_ALLOWED_HOSTS="selector.example.com",
-               DJANGO_DEBUG="0", DJANGO_SETTINGS_MODULE="config.settings", **extra)
+               DJANGO_DEBUG="0", DJANGO_SETTINGS_MODULE="config.settings",
+               EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend")
+    env.update(extra)
     return env
 
 

@@ -82,8 +82,9 @@ def collectstatic(env: dict) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int = 2, **env_extra):
-    """gunicorn serving config.wsgi on 127.0.0.1 with DJANGO_DEBUG=0; yields the base URL."""
+def gunicorn(workers: int = 2, info: dict | None = None, **env_extra):
+    """gunicorn serving config.wsgi on 127.0.0.1 with DJANGO_DEBUG=0; yields the base URL.
+    ``info`` (a dict), when given, receives the master's ``pid``."""
     import httpx
 
     port = free_port()
@@ -94,6 +95,8 @@ def gunicorn(workers: int = 2, **env_extra):
          "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null", "--timeout", "60"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    if info is not None:
+        info["pid"] = proc.pid
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -277,3 +280,27 @@ def table(rows: list[tuple], headers: tuple) -> str:
 def emit(name: str, rows: list[dict]) -> None:
     """Print a result block run_all can collect (one JSON line) after the human-readable table."""
     print("BENCH_RESULT " + json.dumps({"bench": name, "rows": rows}, default=str))
+
+
+def worker_pids(master_pid: int) -> list[int]:
+    """The gunicorn workers: children of the master (Linux /proc)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == master_pid:
+                pids.append(int(entry))
+    return sorted(pids)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process, MiB (VmRSS)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0

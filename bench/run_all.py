@@ -33,6 +33,8 @@ def benches(args) -> list[tuple[str, list[str]]]:
         ("breakdown", ["--offers", "10000"]),
         ("history_compare", ["--rows", args.compare_history_rows]),
         ("history_scale", ["--rows", str(args.history_rows)]),
+        ("memory_distinct", ["--offers", "10000", "--questions", "1000"]),
+        ("soak", ["--seconds", "120"]),  # the recorded run: --seconds 600
     ]
 
 

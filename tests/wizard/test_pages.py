@@ -176,3 +176,10 @@ def test_phone_filter_panel_and_nav_toggle_are_in_the_page(client, prices):
     assert 'class="nav-toggle"' in body and 'aria-controls="main-nav"' in body
     assert 'data-applied="true"' in body and "12 h" in body
     assert 'data-applied="false"' in client.get("/compare/").content.decode()
+
+
+@pytest.mark.parametrize("hours", ["137001", "100000", "10000.5", "1e308"])
+def test_hours_beyond_the_apis_range_are_an_error_on_the_page_not_a_500(client, prices, hours):
+    """Found by bench/memory_distinct.py: the form allowed up to 100,000 h, the API 10,000 h."""
+    r = client.get("/compare/", {"training_hours": hours, "min_memory_gb": "24"})
+    assert r.status_code == 200

@@ -240,7 +240,7 @@ def public_names() -> list[str]:
     """Words of our own messages that a key may happen to contain: provider slugs and env names."""
     names = []
     for slug, conf in settings.PROVIDER_SETTINGS.items():
-        names += [slug, conf.get("key_env") or "", conf.get("url_env") or ""]
+        names += [slug, conf.get("key_env") or "", conf.get("url_env") or "", *conf.get("key_env_aliases", ())]
     return names
 
 

@@ -31,6 +31,7 @@ def main(argv=None) -> int:
     ap.add_argument("--questions", type=int, default=1000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--min-memory", type=int, default=24, help="the questions' min_memory_gb (24: 2,304 options)")
     args = ap.parse_args(argv)
     common.setup_django()
     from django.conf import settings
@@ -50,10 +51,11 @@ def main(argv=None) -> int:
         def ask(i: int) -> int:
             c = clients[i % len(clients)]
             hours = round(1 + (i % 50_000) * 0.137 % 9000, 3)  # a new question every time (API: <= 10,000 h)
+            question = {**QUESTION, "min_memory_gb": args.min_memory, "training_hours": hours}
             if i % 2:
-                r = c.post(f"{base}/api/cloud/compare-costs", json={**QUESTION, "training_hours": hours})
+                r = c.post(f"{base}/api/cloud/compare-costs", json=question)
             else:
-                r = c.get(f"{base}/compare/", params={**QUESTION, "training_hours": hours})
+                r = c.get(f"{base}/compare/", params=question)
             if r.status_code != 200:
                 print("ERROR", r.status_code, r.request.method, r.request.url, r.text[:200].replace("\n", " "))
             return r.status_code
@@ -84,7 +86,8 @@ def main(argv=None) -> int:
                      "after_mb": round(after, 1), "growth_mb": round(after - before, 1),
                      "second_half_mb": round(after - half, 1), "within_bound": within})
     print(f"{n} offers, {total} distinct questions ({total // 2} compare-costs + {total - total // 2} /compare/), "
-          f"{args.workers} workers, {args.clients} clients, {elapsed:.0f} s, {errors} errors; "
+          f"min_memory_gb={args.min_memory}, {args.workers} workers, {args.clients} clients, {elapsed:.0f} s, "
+          f"{errors} errors; "
           f"bound: growth <= {budget_mb + 80:.0f} MB, second half < 40 MB")
     print(common.table([tuple(r.values()) for r in rows], tuple(rows[0].keys())))
     common.emit("memory_distinct", rows)

@@ -82,7 +82,9 @@ def test_a_database_that_never_answers_gives_503_within_seconds_and_db_free_page
     for path in ["/healthz", "/api/cloud/providers", "/compare/"]:
         status, seconds, _ = result[path]
         assert status == 503, (path, result[path])
-        assert seconds < 6, (path, result[path])  # was: the worker's 30 s timeout
+        # 2.0-4.5 s on a quiet machine; the bound leaves room for a loaded CI box. Before: no answer
+        # until gunicorn killed the worker at 30 s.
+        assert seconds < 15, (path, result[path])
     assert result["/api/cloud/providers"][2] == "application/json"
     assert result["/api/cloud/gpus"][0] == 200 and result["/api/cloud/gpus"][1] < 2
     assert result["/tips/"][0] == 200

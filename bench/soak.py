@@ -54,7 +54,7 @@ def main(argv=None) -> int:
 
     n = common.seed_offers(args.offers)
     common.collectstatic(common.server_env())
-    budget_mb = (settings.ANSWER_CACHE_MAX_BYTES + settings.ANSWER_JSON_CACHE_MAX_BYTES) / 2**20 + 18
+    budget_mb = getattr(settings, "PRICE_SNAPSHOT_MAX_BYTES", 0) / 2**20 + 18
     import httpx
 
     latencies: dict[str, list[float]] = {}

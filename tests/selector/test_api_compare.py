@@ -184,11 +184,11 @@ def test_no_prices_at_all_gives_200_with_empty_options_and_the_reason(db, api):
 def test_a_failing_provider_is_reported_stale_with_its_error(seeded, api):
     from .conftest import fail_provider
 
-    fail_provider("runpod", "runpod: 503 from the API")
+    fail_provider("runpod", "runpod: provider error (HTTP 503)")
     data = post(api, {"training_hours": 1, "providers": ["runpod"]}).json()
     assert data["options"] and all(o["stale"] for o in data["options"])
     runpod = next(p for p in data["prices"] if p["provider"] == "runpod")
-    assert runpod["stale"] is True and runpod["last_error"] == "runpod: 503 from the API"
+    assert runpod["stale"] is True and runpod["last_error"] == "answered 503"
 
 
 def test_a_cloud_gpu_within_20_percent_of_local_finishing_sooner_is_recommended(db, api):

@@ -190,6 +190,7 @@ class CurrentOffer:
     interruptible: bool
     tier: str
     observed_at: dt.datetime
+    kind: str = "instance"  # or "dedicated endpoint" (Together's inference endpoints)
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ class Snapshot:
 
 _OFFER_FIELDS = ("id", "poll_id", "provider", "provider_sku", "gpu__slug", "gpu__name", "gpu_count",
                  "gpu_memory_gb", "usd_per_hour", "usd_per_gpu_hour", "region", "availability",
-                 "interruptible", "tier", "observed_at")
+                 "interruptible", "tier", "observed_at", "kind")
 
 
 @dataclass(frozen=True)
@@ -234,12 +235,12 @@ def _read_offers(poll_ids: list[int]) -> tuple[CurrentOffer, ...]:
     gpus: dict[str, object] = {}
     out = []
     for (pk, poll_id, provider, sku, slug, name, count, memory, rate, per_gpu, region, availability,
-         interruptible, tier, observed) in rows.iterator(chunk_size=5000):
+         interruptible, tier, observed, kind) in rows.iterator(chunk_size=5000):
         gpu = gpus.get(slug)
         if gpu is None:
             gpu = gpus[slug] = GPUS_BY_SLUG.get(slug) or GpuRef(slug, name)
         out.append(CurrentOffer(pk, poll_id, provider, sku, gpu, count, memory, rate, per_gpu, region,
-                                availability, interruptible, tier, observed))
+                                availability, interruptible, tier, observed, kind))
     return tuple(out)
 
 

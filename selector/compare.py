@@ -23,7 +23,15 @@ from pricing.selectors import ProviderFreshness, latest_snapshot
 
 from . import engine, estimates
 from .facts import LOCAL_SLUG
-from .options import Excluded, PricedSnapshot, local_option, match_cloud, no_price_notes, priced_snapshot
+from .options import (
+    Excluded,
+    PricedSnapshot,
+    local_option,
+    match_cloud,
+    no_price_notes,
+    priced_snapshot,
+    token_options,
+)
 from .query import CompareQuery
 from .workload import workload_from
 
@@ -156,7 +164,8 @@ def compare_costs(query: CompareQuery, *, hours_for: engine.HoursFor | None = No
     whatever_fits = query.gpu_count is None and (workload is not None or query.any_gpu_count)
     inputs.extend(match_cloud(priced, excluded, providers=query.providers, gpu_type=query.gpu_type,
                               gpu_count=None if whatever_fits else (query.gpu_count or 1), region=query.region,
-                              continent=query.continent, min_memory_gb=query.min_memory_gb))
+                              continent=query.continent, min_memory_gb=query.min_memory_gb,
+                              skip_endpoints=not query.include_inference_endpoints))
     if workload is not None:
         if hours_for is None:
             hours_for = estimates.hours_for_workload(workload)
@@ -166,6 +175,8 @@ def compare_costs(query: CompareQuery, *, hours_for: engine.HoursFor | None = No
     hours_for = hours_for or default_hours_for(query)
     if whatever_fits:
         inputs = smallest_fitting_count(inputs, hours_for, excluded)
+    # A fine-tune with a known token count: managed per-token services join the same ranking.
+    inputs.extend(token_options(query, excluded))
     no_price_notes(query.providers, snapshot.freshness, excluded)
     params = engine.CompareParams(sort=query.sort, include_unavailable=query.include_unavailable,
                                   allow_interruptible=query.allow_interruptible)

@@ -11,6 +11,9 @@ Rules (from the product document and issue #3; keep them exactly):
   per-minute billing, 1 for per-second, 3600 for hourly).
 - Local ``total_cost`` = power_watts / 1000 x training_hours x electricity cost per kWh (no setup,
   no billing increment). The local option's ``hourly_rate`` is that kW x USD/kWh figure.
+- Per-token ``total_cost`` (``billing == "per_token"``, a managed fine-tuning service) = tokens
+  processed x the price per token (``fixed_total``, computed by the caller); its ``hourly_rate`` is
+  that total over the estimated training hours, so it ranks with hourly GPUs by total cost.
 - Money is Decimal throughout; a total is rounded once, at the end, to cents, half-up. Hourly
   rates are kept to 4 decimal places (Vast and Lambda quote fractions of a cent per hour).
 - Training hours are rounded to 3 decimal places (3.6 seconds) *before* costing, so the hours a
@@ -166,6 +169,16 @@ class OptionInput:
     any_region: bool = False  # a list price not tied to a region: the filters let it through
     pros: tuple[str, ...] = ()
     cons: tuple[str, ...] = ()
+    # How the option is billed: "per_hour" (billed in minutes or hours), "per_second", "per_token"
+    # (a managed service priced per token processed, e.g. Together's fine-tuning) or "local".
+    billing: str = "per_hour"
+    # per_token: the whole job's price, fixed by its tokens (hours only say when it finishes).
+    fixed_total: Decimal | None = None
+    tokens: int | None = None  # per_token: tokens processed
+    usd_per_million_tokens: Decimal | None = None
+    # The (GPU slug, count) the training hours are estimated on, when it is not the option's own
+    # (a managed service runs on hardware it does not let you choose).
+    hours_on: tuple[str, int] | None = None
     # hourly_rate in 1/10,000 USD when it has at most 4 places (every cloud offer): exact integer costing.
     rate_e4: int | None = field(init=False, repr=False, compare=False, default=None)
 
@@ -187,6 +200,16 @@ class Option:
     hours_high: float | None = None
     overhead_hours: float | None = None
     min_gpu_count: int | None = None
+
+    @property
+    def hourly_rate(self) -> Decimal:
+        """USD per hour: the offer's rate, or for a per-token job its total over the estimated hours
+        (the hour equivalent that puts it on one axis with hourly GPUs)."""
+        if self.input.fixed_total is None:
+            return self.input.hourly_rate
+        if self.training_hours <= 0:
+            return self.total_cost
+        return (self.total_cost / Decimal(repr(self.training_hours))).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
     @property
     def finish_hours(self) -> float:
@@ -288,7 +311,11 @@ def cloud_cost_cents(rate_e4: int, training_milli_hours: int, setup_max_minutes:
 def price_option(opt: OptionInput, hours: HoursResult, *, training: float | None = None) -> Option:
     """``training``: ``round_hours(hours.hours)`` when the caller has it already."""
     training = round_hours(hours.hours) if training is None else training
-    if opt.is_local:
+    if opt.fixed_total is not None:
+        # Priced per token: the total does not depend on the hours (they only say when it finishes).
+        billed = Decimal(repr(training))
+        total = opt.fixed_total.quantize(CENT, rounding=ROUND_HALF_UP)
+    elif opt.is_local:
         billed = Decimal(repr(training))
         total = (opt.hourly_rate * billed).quantize(CENT, rounding=ROUND_HALF_UP)
     else:
@@ -414,10 +441,13 @@ def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareP
             excluded_out.append(Exclusion(opt.id, opt.provider, opt.gpu_type, "unavailable",
                                           "Unavailable right now (include_unavailable is false)"))
             continue
-        hours = asked.get((opt.gpu_slug, opt.gpu_count))
+        on = opt.hours_on or (opt.gpu_slug, opt.gpu_count)
+        hours = asked.get(on)
         if hours is None:  # once per (GPU, count) per comparison: thousands of offers share a few
-            hours = asked[(opt.gpu_slug, opt.gpu_count)] = hours_for(opt.gpu_slug, opt.gpu_count)
-        if not hours.fits:
+            hours = asked[on] = hours_for(*on)
+        # A managed per-token service picks (and shards over) its own hardware: "does not fit on
+        # the GPUs we estimate on" does not apply to it, only the estimate of its hours does.
+        if not hours.fits and opt.fixed_total is None:
             excluded_out.append(Exclusion(opt.id, opt.provider, opt.gpu_type, "does_not_fit",
                                           hours.reason or f"The job does not fit on {opt.gpu_count}x {opt.gpu_type}"))
             continue

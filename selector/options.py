@@ -15,6 +15,7 @@ It is one GPU.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import threading
 from collections import OrderedDict
@@ -24,9 +25,10 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from pricing.gpus import match_gpu_query, resolve_single_gpu
+from pricing.gpus import GPUS_BY_SLUG, match_gpu_query, resolve_single_gpu
+from pricing.providers.base import KIND_DEDICATED_ENDPOINT
 from pricing.regions import continent_of
-from pricing.selectors import ProviderFreshness, Snapshot
+from pricing.selectors import ProviderFreshness, Snapshot, catalog_stale_days
 
 from . import engine
 from .facts import LOCAL_SLUG, cloud_pros_cons, local_pros_cons, provider_meta
@@ -83,6 +85,7 @@ class PricedOffer:
     region_key: str  # region, stripped and lower-cased (the region filter is case-insensitive)
     continent: str | None
     provider_name: str
+    endpoint: bool = False  # a dedicated inference endpoint (cannot run a training job)
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,15 @@ class PricedSnapshot:
                 if value is None:
                     value = self._derived[name] = build()
         return value
+
+
+def billing_of(meta: dict) -> str:
+    """per_second for per-second billing, else per_hour (priced per hour, billed per minute or hour)."""
+    return "per_second" if meta["billing_increment_seconds"] == 1 else "per_hour"
+
+
+INFERENCE_ENDPOINT_REASON = ("{name}: a dedicated inference endpoint (serves a hosted model; a training job cannot "
+                             "run on it); set include_inference_endpoints to list them")
 
 
 def price_snapshot(snapshot: Snapshot) -> PricedSnapshot:
@@ -136,11 +148,12 @@ def price_snapshot(snapshot: Snapshot) -> PricedSnapshot:
                 billing_increment_seconds=meta["billing_increment_seconds"], availability=availability,
                 source=source, region=offer.region, interruptible=offer.interruptible, as_of=as_of, stale=stale,
                 availability_reported=reported, provider_sku=offer.provider_sku, tier=offer.tier or "",
-                any_region=any_region, pros=pros, cons=cons,
+                any_region=any_region, pros=pros, cons=cons, billing=billing_of(meta),
             ),
             region_key=offer.region.strip().lower(),
             continent=continent_of(offer.region),
             provider_name=meta["name"],
+            endpoint=offer.kind == KIND_DEDICATED_ENDPOINT,
         ))
     rows_t = tuple(rows)
     return PricedSnapshot(key=snapshot.key, rows=rows_t, freshness=fresh, nbytes=_approx_bytes(rows_t))
@@ -189,9 +202,10 @@ def held_priced_bytes() -> int:
 
 def match_cloud(priced: PricedSnapshot, excluded: Excluded, *, providers=None, gpu_type: str | None = None,
                 gpu_count: int | None = 1, region: str | None = None, continent: str | None = None,
-                min_memory_gb: float = 0.0) -> list[engine.OptionInput]:
+                min_memory_gb: float = 0.0, skip_endpoints: bool = False) -> list[engine.OptionInput]:
     """The engine inputs of the offers that pass every filter, in snapshot order; each one that
-    does not is counted under the first filter it fails. ``gpu_count`` None: any count."""
+    does not is counted under the first filter it fails. ``gpu_count`` None: any count.
+    ``skip_endpoints``: leave out dedicated inference endpoints (a training comparison)."""
     wanted_providers = set(providers) if providers else None
     wanted_gpus = gpu_slugs_for(gpu_type)
     region_key = (region or "").strip().lower()
@@ -203,6 +217,8 @@ def match_cloud(priced: PricedSnapshot, excluded: Excluded, *, providers=None, g
         i = row.input
         if wanted_providers is not None and i.provider not in wanted_providers:
             add("provider", f"{row.provider_name}: not among the providers asked for", i.id)
+        elif skip_endpoints and row.endpoint:
+            add("inference_endpoint", INFERENCE_ENDPOINT_REASON.format(name=row.provider_name), i.id)
         elif wanted_gpus is not None and i.gpu_slug not in wanted_gpus:
             add("gpu_type", f"{i.gpu_type}: not a {gpu_type}", i.id)
         elif gpu_count is not None and i.gpu_count != gpu_count:
@@ -242,8 +258,88 @@ def local_option(*, local_gpu_type: str | None, min_memory_gb: float, local_powe
         gpu_count=1, gpu_memory_gb=spec.memory_gb,
         hourly_rate=engine.local_hourly_rate(watts, Decimal(str(local_electricity_cost))),
         setup_minutes=meta["setup_minutes"], setup_time=meta["setup_time"], billing_increment_seconds=0,
-        availability="high", source="local", pros=pros, cons=cons,
+        availability="high", source="local", billing="local", pros=pros, cons=cons,
     )
+
+
+# --- Per-token training services (one ranking across billing models) ------------------------------
+
+# Together runs fine-tunes on its own GPUs and does not say which: the time estimate assumes 8x H100
+# SXM (what its fine-tuning hardware is reported to be; an assumption, stated on the option).
+TOKEN_SERVICE_HARDWARE = ("h100-sxm", 8)
+TOKEN_SERVICE_SLUG = "managed-fine-tuning"  # not a GPU you choose: no catalog GPU slug
+FINE_TUNE_METHODS = ("lora", "qlora", "full")
+
+
+def token_options(query, excluded: Excluded) -> list[engine.OptionInput]:
+    """Managed fine-tuning priced per token (Together's fine-tuning API) as options of a fine-tune
+    with a known token count (``query``: a ``CompareQuery``): ``total_cost`` = tokens processed
+    (dataset tokens x epochs + validation tokens x evaluations) x the price per token (at least the
+    minimum charge); the engine derives the hour equivalent from the estimated hours. Not for
+    pretraining, nor when the question pins a GPU, a GPU count, a region or a memory size (a
+    managed service offers no such choice)."""
+    from pricing.providers.price_list import fine_tune_price
+
+    workload = query.workload
+    if workload is None:
+        return []
+    method = workload.method
+    if method not in FINE_TUNE_METHODS or (query.providers and "together" not in query.providers):
+        return []
+    meta = provider_meta("together")
+    oid = f"together:fine-tuning:{'lora' if method != 'full' else 'full'}"
+    pinned = [name for name, value in (("gpu_type", query.gpu_type), ("gpu_count", query.gpu_count),
+                                       ("region", query.region), ("continent", query.continent),
+                                       ("min_memory_gb", query.min_memory_gb))
+              if value]
+    if pinned:
+        excluded.add("per_token_service", f"{meta['name']} fine-tuning: a managed service, no choice of "
+                     f"{', '.join(pinned)}", oid)
+        return []
+    params_b = float(workload.model_params_b)
+    price = fine_tune_price("together", method, params_b)
+    if price is None:
+        excluded.add("per_token_service", f"{meta['name']} fine-tuning: no published price for a {params_b:g}B model",
+                     oid)
+        return []
+    epochs = float(workload.epochs or 1)
+    validation = int(query.validation_tokens or 0) * int(query.evaluations or 0)
+    if not validation:
+        validation = int(round(float(workload.eval_tokens or 0) * int(workload.eval_passes or 0)))
+    processed = int(round(float(workload.dataset_tokens) * epochs)) + validation
+    total = max(Decimal(processed) * price.usd_per_million_tokens / Decimal(1_000_000), price.minimum_charge_usd)
+    age_days = (dt.date.today() - price.as_of).days
+    stale = age_days > catalog_stale_days()
+    gpu_slug, gpu_count = TOKEN_SERVICE_HARDWARE
+    gpu = GPUS_BY_SLUG[gpu_slug]
+    kind = "LoRA" if price.method == "lora" else "full"
+    pros = (
+        f"Priced per token: ${price.usd_per_million_tokens} per 1M tokens processed ({processed:,} tokens: "
+        f"dataset x {epochs:g} epochs" + (" + validation x evaluations" if validation else "") + ")",
+        "No GPUs, drivers or training code to manage: Together runs the job",
+        "You pay for tokens, not for idle or slow GPU hours",
+    )
+    cons = (
+        "Only the base models Together hosts for fine-tuning (its list), not any model you bring",
+        "No custom training code: Together's SFT/DPO trainer and the hyperparameters it exposes only",
+        f"Hours are an estimate on {gpu_count}x {gpu.name} (Together does not publish its fine-tuning hardware "
+        "or queue time); the price does not depend on them",
+        f"List price ({kind}, {price.band}) of {price.as_of} from together.ai/pricing, not live"
+        + (f"; {age_days} days old" if stale else ""),
+        "Hosting the result is billed separately (a dedicated endpoint, per minute)",
+    )
+    availability, reported = engine.normalize_availability(None, meta["typical_availability"])
+    return [engine.OptionInput(
+        id=oid, provider="together", provider_name=f"{meta['name']} fine-tuning",
+        gpu_slug=TOKEN_SERVICE_SLUG, gpu_type=f"Managed {kind} fine-tuning", gpu_count=1,
+        gpu_memory_gb=gpu.memory_gb, hours_on=(gpu_slug, gpu_count), hourly_rate=Decimal(0),
+        setup_minutes=meta["setup_minutes"], setup_time=meta["setup_time"], billing_increment_seconds=0,
+        availability=availability, source="catalog",
+        as_of=dt.datetime.combine(price.as_of, dt.time(0, 0), tzinfo=dt.UTC).isoformat(), stale=stale,
+        availability_reported=reported, provider_sku=f"fine-tuning/{price.method}/{price.band}", any_region=True,
+        pros=pros, cons=cons, billing="per_token", fixed_total=total, tokens=processed,
+        usd_per_million_tokens=price.usd_per_million_tokens,
+    )]
 
 
 def no_price_notes(providers, fresh: Mapping[str, ProviderFreshness], excluded: Excluded) -> None:

@@ -61,6 +61,12 @@ class CompareQuery:
     allow_interruptible: bool = False
     limit: int | None = None
     offset: int = 0
+    # Together's dedicated inference endpoints serve a hosted model: left out of a training comparison
+    # unless asked for.
+    include_inference_endpoints: bool = False
+    # Fine-tune: validation tokens x evaluations, counted by per-token services.
+    validation_tokens: int = 0
+    evaluations: int = 0
 
     @classmethod
     def from_validated(cls, data: Mapping) -> CompareQuery:
@@ -86,6 +92,9 @@ class CompareQuery:
             allow_interruptible=bool(data.get("allow_interruptible", False)),
             limit=data.get("limit"),
             offset=int(data.get("offset") or 0),
+            include_inference_endpoints=bool(data.get("include_inference_endpoints", False)),
+            validation_tokens=int(data.get("validation_tokens") or 0),
+            evaluations=int(data.get("evaluations") or 0),
         )
 
 

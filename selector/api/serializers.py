@@ -183,7 +183,18 @@ class CompareCostsInputSerializer(_FilterFields, _PageFields):
 
     workload = WorkloadSerializer(
         required=False, allow_null=True,
-        help_text="Optional: estimate training hours per GPU model and count from the job (replaces training_hours).")
+        help_text="Optional: estimate training hours per GPU model and count from the job (replaces training_hours). "
+                  "A fine-tune (method lora, qlora or full) also lists Together's fine-tuning, priced per token.")
+    include_inference_endpoints = StrictBooleanField(
+        required=False, default=False,
+        help_text="List Together's dedicated inference endpoints too. They serve a hosted model and cannot run a "
+                  "training job, so they are left out (see excluded) unless asked for.")
+    validation_tokens = StrictIntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10**13,
+        help_text="Fine-tune: tokens in the validation set (counted once per evaluation by per-token services).")
+    evaluations = StrictIntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10000,
+        help_text="Fine-tune: how many times the validation set is evaluated (Together's n_evals).")
 
     def validate_providers(self, value):
         return list(dict.fromkeys(value)) if value else value
@@ -230,7 +241,13 @@ class OptionSerializer(serializers.Serializer):
     gpu_slug = serializers.CharField()
     gpu_count = serializers.IntegerField()
     gpu_memory_gb = serializers.IntegerField(help_text="Per GPU.")
-    hourly_rate = serializers.FloatField(help_text="USD per hour for the whole offer (local: electricity).")
+    hourly_rate = serializers.FloatField(help_text="USD per hour for the whole offer (local: electricity; per_token: "
+                                                   "total_cost over the estimated training hours).")
+    billing = serializers.ChoiceField(choices=("per_hour", "per_second", "per_token", "local"), help_text=(
+        "per_hour: priced per hour, billed per minute or hour; per_second; per_token: a managed service priced per "
+        "token processed (total_cost = tokens x price); local: your electricity."))
+    tokens = serializers.DictField(allow_null=True, required=False, help_text=(
+        "per_token only: tokens_processed (dataset x epochs + validation x evaluations) and usd_per_million_tokens."))
     training_hours = serializers.FloatField(help_text="Training hours on this option's GPUs.")
     training_hours_range = HoursRangeSerializer(allow_null=True)
     overhead_hours = serializers.FloatField(
@@ -288,7 +305,7 @@ class SummarySerializer(serializers.Serializer):
 class ExcludedSerializer(serializers.Serializer):
     code = serializers.ChoiceField(choices=(
         "memory", "provider", "gpu_type", "gpu_count", "region", "continent", "unavailable", "does_not_fit",
-        "no_prices"))
+        "no_prices", "inference_endpoint", "per_token_service"))
     reason = serializers.CharField()
     count = serializers.IntegerField(help_text="How many offers this reason left out.")
     ids = serializers.ListField(child=serializers.CharField(), help_text="The first 20 of them.")
@@ -444,7 +461,11 @@ def option_dict(a, *, hours_band: bool = False) -> dict:
         "gpu_slug": i.gpu_slug,
         "gpu_count": i.gpu_count,
         "gpu_memory_gb": i.gpu_memory_gb,
-        "hourly_rate": float(i.hourly_rate.quantize(engine.RATE_PLACES)),
+        "hourly_rate": float(o.hourly_rate.quantize(engine.RATE_PLACES)),
+        "billing": i.billing,
+        "tokens": ({"tokens_processed": i.tokens, "usd_per_million_tokens": float(i.usd_per_million_tokens)}
+                   if i.billing == "per_token" and i.tokens is not None and i.usd_per_million_tokens is not None
+                   else None),
         "training_hours": o.training_hours,
         "training_hours_range": band,
         "overhead_hours": o.overhead_hours,

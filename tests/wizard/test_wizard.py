@@ -253,3 +253,21 @@ def test_step_two_htmx_gets_the_results_fragment_with_select_buttons(owner_clien
     body = owner_client.get("/wizard/providers/?sort=cost&order=total", HTTP_HX_REQUEST="true").content.decode()
     assert body.lstrip().startswith('<div id="results"') and "<html" not in body
     assert 'name="option_id"' in body and "csrfmiddlewaretoken" in body
+
+
+def test_a_fine_tune_can_choose_together_fine_tuning_priced_per_token(owner_client, owner, prices):
+    # Issue 11: the per-token service is an option of the wizard too, and a job records it.
+    configure(owner_client, gpu_count="")
+    body = owner_client.get("/wizard/providers/").content.decode()
+    assert "together:fine-tuning:lora" in body
+    r = select(owner_client, "together:fine-tuning:lora")
+    assert r["Location"] == "/wizard/review/"
+    body = owner_client.get("/wizard/review/").content.decode()
+    assert "Together" in body and "fine-tuning" in body
+    r = owner_client.post("/wizard/review/")
+    assert r["Location"] == "/wizard/launch/"
+    job = TrainingJob.objects.get(user=owner)
+    assert job.provider == "together" and job.chosen["billing"] == "per_token"
+    assert job.chosen["tokens"]["tokens_processed"] == 10_000_000 * 3
+    assert owner_client.get("/wizard/launch/").status_code == 200
+    assert owner_client.get(f"/jobs/{job.pk}/").status_code == 200

@@ -1,11 +1,13 @@
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 
 from launch import services
-from teams import services as team_services
+from tests.teams import conftest as teams_conftest
+from tests.teams.conftest import login  # noqa: F401  (the launch tests import it from here)
 
 from .fake_providers import KEYS, FakeProviders
+
+# The same users (owner, member, outsider) and team as the teams tests.
+owner, member, outsider, team = teams_conftest.owner, teams_conftest.member, teams_conftest.outsider, teams_conftest.team
 
 PAYLOAD = {"training_hours": 10, "gpu_type": "H100", "providers": ["runpod", "lambda", "vast"], "sort": "cost"}
 
@@ -17,32 +19,6 @@ def fakes(monkeypatch):
         monkeypatch.setenv(name, value)
     yield fake
     fake.stop()
-
-
-def _user(name):
-    return get_user_model().objects.create_user(name, password=f"{name}-pass-1234", email=f"{name}@example.com")
-
-
-@pytest.fixture
-def owner(db):
-    return _user("owner")
-
-
-@pytest.fixture
-def member(db):
-    return _user("member")
-
-
-@pytest.fixture
-def outsider(db):
-    return _user("outsider")
-
-
-@pytest.fixture
-def team(owner, member):
-    t = team_services.team_create(owner=owner, name="ML team")
-    team_services.member_invite(team=t, by=owner, username="member")
-    return t
 
 
 @pytest.fixture
@@ -59,12 +35,6 @@ def polled(fakes, db):
 
     for slug in ("runpod", "lambda", "vast"):
         poll_provider(slug)
-
-
-def login(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def quote_for(team, provider: str, **kw):

@@ -6,7 +6,8 @@ is rotated by putting the new key first, running ``manage.py rotate_field_key`` 
 stored secret with the first key), then dropping the old one. README: "Rotating FIELD_ENCRYPTION_KEY".
 
 In debug without a key, a development key is derived from DJANGO_SECRET_KEY (never in production:
-there a missing key fails the first time a secret is stored or read, naming the variable).
+there a missing or invalid key stops start-up: the system check in launch.checks; the error here stays
+for code that reaches crypto without the checks having run).
 """
 
 from __future__ import annotations

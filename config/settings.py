@@ -316,6 +316,9 @@ TOGETHER_AVAILABILITY_MODELS = [m.strip() for m in os.environ.get(
 # Overall deadline for one provider poll (connect + all reads + retries), seconds.
 # Each process holds the current offers (and their pricing) of one snapshot, if not larger than this.
 PRICE_SNAPSHOT_MAX_BYTES = envint("PRICE_SNAPSHOT_MAX_BYTES", 256 * 1024 * 1024)
+# The API's one answer cache (rendered compare-costs / instances JSON, held on the priced snapshot
+# and gone with it when a poll lands): at most this many bytes per process.
+COMPARE_ANSWER_CACHE_MAX_BYTES = envint("COMPARE_ANSWER_CACHE_MAX_BYTES", 16 * 1024 * 1024)
 # Called with a poll's id once a successful poll is committed (pricing imports no app above it).
 PRICE_POLL_HANDOFF = "alerts.tasks.enqueue_evaluation"
 # How often the selector pages re-fetch their results (htmx), seconds.

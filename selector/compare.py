@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from pricing.gpus import GPUS_BY_SLUG, resolve_single_gpu
 from pricing.history import trend_marks
-from pricing.selectors import ProviderFreshness, latest_snapshot
+from pricing.selectors import ProviderFreshness, Snapshot, latest_snapshot
 
 from . import engine, estimates
 from .facts import LOCAL_SLUG
@@ -144,13 +144,20 @@ def _snapshot_trend_marks(priced: PricedSnapshot) -> dict:
     return trend_marks(keys) if keys else {}
 
 
+def current_prices() -> tuple[Snapshot, PricedSnapshot]:
+    """The latest snapshot and its pricing (the one the process holds when the key matches)."""
+    snapshot = latest_snapshot()
+    return snapshot, priced_snapshot(snapshot)
+
+
 def compare_costs(query: CompareQuery, *, hours_for: engine.HoursFor | None = None,
-                  estimate: Mapping | None = None) -> CompareAnswer:
+                  estimate: Mapping | None = None,
+                  prices: tuple[Snapshot, PricedSnapshot] | None = None) -> CompareAnswer:
     """The answer to one compare-costs question. ``hours_for`` replaces the default hours (flat,
     reference-GPU scaling, or the estimator's with a workload); ``estimate`` replaces the
-    ``estimate`` block."""
-    snapshot = latest_snapshot()
-    priced = priced_snapshot(snapshot)
+    ``estimate`` block; ``prices`` (from ``current_prices``) answers from a snapshot the caller
+    already read (the API keeps the rendered answer on that same priced snapshot)."""
+    snapshot, priced = prices or current_prices()
     excluded = Excluded()
     inputs: list[engine.OptionInput] = []
     local = local_option(local_gpu_type=query.local_gpu_type, min_memory_gb=query.min_memory_gb,

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pricing.selectors import ProviderFreshness, latest_snapshot
+from pricing.selectors import ProviderFreshness, Snapshot, latest_snapshot
 
 from . import engine
-from .options import Excluded, match_cloud, priced_snapshot
+from .options import Excluded, PricedSnapshot, match_cloud, priced_snapshot
 from .query import InstancesQuery
 
 
@@ -20,9 +20,16 @@ class InstancesAnswer:
     prices: tuple[ProviderFreshness, ...]
 
 
-def list_instances(query: InstancesQuery) -> InstancesAnswer:
+def current_prices() -> tuple[Snapshot, PricedSnapshot]:
+    """The latest snapshot and its pricing (the one the process holds when the key matches)."""
     snapshot = latest_snapshot()
-    priced = priced_snapshot(snapshot)
+    return snapshot, priced_snapshot(snapshot)
+
+
+def list_instances(query: InstancesQuery, *,
+                   prices: tuple[Snapshot, PricedSnapshot] | None = None) -> InstancesAnswer:
+    """``prices`` (from ``current_prices``): answer from a snapshot the caller already read."""
+    snapshot, priced = prices or current_prices()
     matches = match_cloud(priced, Excluded(), providers=[query.provider] if query.provider else None,
                           gpu_type=query.gpu_type, gpu_count=query.gpu_count, region=query.region,
                           continent=query.continent, min_memory_gb=query.min_memory_gb)

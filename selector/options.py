@@ -88,11 +88,59 @@ class PricedOffer:
     endpoint: bool = False  # a dedicated inference endpoint (cannot run a training job)
 
 
+def answer_cache_max_bytes() -> int:
+    return int(getattr(settings, "COMPARE_ANSWER_CACHE_MAX_BYTES", 16 * 1024 * 1024))
+
+
+class AnswerCache:
+    """Rendered answers of one priced snapshot: an LRU bounded in bytes (each entry counts its
+    body's length plus its key's ``repr``). Thread-safe. It lives on the ``PricedSnapshot`` it was
+    filled from, so an answer can only ever be found with the prices it was computed from: a poll
+    landing gives a new PricedSnapshot with an empty cache, and the old one goes with the old
+    snapshot. A body larger than the bound is not kept."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[object, tuple[bytes, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key) -> bytes | None:
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is None:
+                return None
+            self._entries.move_to_end(key)
+            return hit[0]
+
+    def put(self, key, body: bytes, key_size: int = 0) -> None:
+        size = len(body) + key_size
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._entries[key] = (body, size)
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, (_, n) = self._entries.popitem(last=False)
+                self._bytes -= n
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 @dataclass(frozen=True)
 class PricedSnapshot:
     """Every current offer of one snapshot as engine inputs, in the snapshot's order; ``key`` is the
     snapshot's. Derived values of the snapshot (the trend marks) are computed once, on first use,
-    and live and die with it."""
+    and live and die with it; so do the rendered answers of ``answers`` (the API's one answer
+    cache, bounded by COMPARE_ANSWER_CACHE_MAX_BYTES)."""
 
     key: tuple
     rows: tuple[PricedOffer, ...]
@@ -100,6 +148,8 @@ class PricedSnapshot:
     nbytes: int = 0
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    answers: AnswerCache = field(default_factory=lambda: AnswerCache(answer_cache_max_bytes()), repr=False,
+                                 compare=False)
 
     def derived(self, name: str, build):
         """``build()`` once per snapshot (first caller builds; concurrent callers wait for it)."""

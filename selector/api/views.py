@@ -4,17 +4,20 @@ also for a request that carries a session cookie); JSON bodies only; throttled p
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.serializer_helpers import ReturnDict
 
-from selector import facts
-from selector.compare import compare_costs
-from selector.instances import list_instances
+from selector import compare, facts, instances
 
 from . import serializers as s
 from .base import COMMON_ERRORS, ERROR, POST_ERRORS, PublicApiView
+from .renderers import ORJSONRenderer
 
 COMPARE_EXAMPLE = {"training_hours": 10.0, "local_gpu_type": "RTX 4090", "local_electricity_cost": 2.50,
                    "min_memory_gb": 24}
@@ -31,6 +34,35 @@ def _example_form(serializer_class, example: dict):
             return ReturnDict(example, serializer=self)
 
     return Example()
+
+
+_JSON = ORJSONRenderer()
+
+
+def _plain_json(request) -> bool:
+    renderer = getattr(request, "accepted_renderer", None)
+    return isinstance(renderer, ORJSONRenderer) and not renderer.get_indent(request.accepted_media_type, {})
+
+
+def _answer(request, kind: str, query, prices, build: Callable[[], dict]):
+    """The answer to ``query`` as JSON, from the answer cache of the priced snapshot it is computed
+    from (``prices``: ``(snapshot, priced)``; ``selector.options.AnswerCache``). The key is the
+    typed question (its ``repr`` too, so 300 and 300.0 never share an entry) and today's date (a
+    list price's age is in days); the API has no users, so nothing else can change the answer. The
+    ``prices`` block is rendered per request: its ages move every second. Only plain JSON is
+    cached; the browsable API and indented JSON render as usual."""
+    snapshot, priced = prices
+    if not _plain_json(request):
+        return Response(build())
+    key = (kind, query, repr(query), dt.date.today())
+    body = priced.answers.get(key)
+    if body is None:
+        data = build()
+        del data["prices"]
+        body = _JSON.render(data)
+        priced.answers.put(key, body, key_size=len(key[2]))
+    fresh = _JSON.render([f.as_dict() for f in snapshot.freshness.values()])
+    return HttpResponse(b"".join((body[:-1], b',"prices":', fresh, b"}")), content_type="application/json")
 
 
 class CompareCostsApi(PublicApiView):
@@ -54,7 +86,10 @@ class CompareCostsApi(PublicApiView):
     def post(self, request):
         ser = s.CompareCostsInputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        return Response(s.compare_answer_dict(compare_costs(ser.query())))
+        query = ser.query()
+        prices = compare.current_prices()
+        return _answer(request, "compare-costs", query, prices,
+                       lambda: s.compare_answer_dict(compare.compare_costs(query, prices=prices)))
 
 
 class InstancesApi(PublicApiView):
@@ -79,7 +114,10 @@ class InstancesApi(PublicApiView):
     def post(self, request):
         ser = s.InstancesInputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        return Response(s.instances_answer_dict(list_instances(ser.query())))
+        query = ser.query()
+        prices = instances.current_prices()
+        return _answer(request, "instances", query, prices,
+                       lambda: s.instances_answer_dict(instances.list_instances(query, prices=prices)))
 
 
 class SetupInstructionsApi(PublicApiView):

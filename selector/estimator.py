@@ -33,13 +33,22 @@ GIB = 1024**3
 # (torchtune's Llama configs: batch_size 2; Unsloth's benchmarks: batch 2 x 4 accumulation; Qwen's
 # scripts: 2; Answer.AI's fsdp_qlora benchmarks go to 4-10) and LoRA rank 8-64 (PEFT examples 16);
 # pretraining recipes (llm-foundry, torchtitan) fill memory with larger micro-batches (6-40 at 2k).
-# Gradient checkpointing is "auto": off when the job fits without it, on when that makes it fit.
+# Gradient checkpointing is "auto" (AUTO_CHECKPOINTING below): what the method's recipes do.
 METHOD_DEFAULTS: dict[str, dict] = {
     "pretrain": {"seq_len": 2048, "micro_batch_size": 8},
     "full": {"seq_len": 2048, "micro_batch_size": 2},
     "lora": {"seq_len": 2048, "micro_batch_size": 2},
     "qlora": {"seq_len": 2048, "micro_batch_size": 2},
 }
+# What "auto" gradient checkpointing assumes, per method: what the common recipes do. Pretraining
+# recipes (llm-foundry, torchtitan, Megatron) turn it on only when the job does not fit without it.
+# Fine-tuning recipes turn it on by default whether or not the job would fit: torchtune's configs
+# (`enable_activation_checkpointing: True`), Unsloth (`use_gradient_checkpointing="unsloth"`),
+# LLaMA-Factory (on unless `disable_gradient_checkpointing`), axolotl's examples
+# (`gradient_checkpointing: true`), Qwen's and Answer.AI's fine-tuning scripts. So a fine-tune
+# estimated with "auto" is estimated the way it will most likely run; send false for a recipe that
+# turns it off (LitGPT's, for one) and the estimate says what that saves.
+AUTO_CHECKPOINTING = {"pretrain": "when needed", "full": "on", "lora": "on", "qlora": "on"}
 WORKLOAD_DEFAULTS: dict = {
     "method": "lora", "precision": "bf16", "epochs": 1.0, "gradient_checkpointing": "auto",
     "lora_rank": 16, "measured_gpu_count": 1, "save_every_hours": 1.0, "eval_tokens": 0.0, "eval_passes": 0,
@@ -57,23 +66,23 @@ def workload_defaults(method: str) -> dict:
 FIT = {
     # Best sustained fraction of the dense tensor peak reached by the matmuls of a large, fully
     # compute-bound step (before the roofline, element-wise, overhead and communication terms).
-    "matmul_efficiency": 0.724,
+    "matmul_efficiency": 0.733,
     # Bytes moved per token per layer by element-wise kernels (norms, activations, residuals,
     # softmax, dropout, casts), in units of d_model x 2 bytes, per pass (forward, backward, recompute).
-    "elementwise_bytes": 55.3,
+    "elementwise_bytes": 59.8,
     # Effective bytes per parameter QLoRA moves per pass to dequantise its 4-bit base to 16 bits.
-    "dequant_bytes": 26.9,
+    "dequant_bytes": 28.5,
     # Fixed time per layer per micro-batch (kernel launches, Python, framework), seconds.
-    "layer_overhead_s": 3.83e-07,
+    "layer_overhead_s": 4.7e-07,
     # Extra fixed time per layer per micro-batch of LoRA adapters (14 small matmuls per layer and pass).
-    "adapter_overhead_s": 0.0044,
+    "adapter_overhead_s": 0.00131,
     # Transfer time per byte relative to the link's nominal bandwidth (1: the datasheet figure).
-    "exposed_communication": 0.949,
+    "exposed_communication": 0.971,
 }
 # Band around a default estimate, as published / estimated throughput: the 9th and 91st percentile
 # of that ratio over the fit rows, rounded outwards, so ~80% of published values fall inside it
 # (docs/estimator.md gives the coverage on every split). Hours use the inverse factors.
-BAND = (0.69, 1.30)
+BAND = (0.80, 1.32)
 
 # GPU-to-GPU bandwidth across servers, GB/s per GPU and direction: 200 Gbit/s per GPU (the 1600
 # Gbps RoCE per 8-GPU node of llm-foundry's tables; 400G-per-GPU H100 clusters are faster).
@@ -86,8 +95,9 @@ class Workload:
     """One training job. ``dataset_tokens`` is one epoch; every field but the first two has a default.
 
     ``seq_len`` and ``micro_batch_size`` default per method (METHOD_DEFAULTS) when left as None.
-    ``gradient_checkpointing``: True, False or "auto" (off when the job fits without it on the GPU
-    and count estimated, on when that makes it fit).
+    ``gradient_checkpointing``: True, False or "auto" (fine-tunes: on, as their recipes run;
+    pretraining: off when the job fits without it on the GPU and count estimated, on when that makes
+    it fit).
     """
 
     model_params_b: float
@@ -153,7 +163,10 @@ class Workload:
 
     @property
     def checkpointing(self) -> bool:
-        """Recomputation on? "auto" (not resolved for a GPU) counts as off."""
+        """Recomputation on? "auto" is on for fine-tunes (AUTO_CHECKPOINTING); for pretraining, not
+        yet resolved for a GPU, it counts as off."""
+        if self.gradient_checkpointing == "auto":
+            return AUTO_CHECKPOINTING[self.method] == "on"
         return self.gradient_checkpointing is True
 
 
@@ -209,8 +222,8 @@ def training_flops(w: Workload) -> Flops:
     al. 2022 "Chinchilla", sec. 3 / App. F). LoRA/QLoRA: frozen weights need no weight gradients,
     only activation gradients (1 x forward), so 4N per token plus the adapters' own 6 x N_lora.
     Activation checkpointing reruns the forward: +2N (8N for full training, as in the BigScience
-    "handy math" rule). With "auto" checkpointing not yet resolved for a GPU, no recomputation is
-    counted (each estimate says whether it assumed it).
+    "handy math" rule). "auto" counts it for fine-tunes (AUTO_CHECKPOINTING); for pretraining,
+    not yet resolved for a GPU, no recomputation is counted (each estimate says whether it assumed it).
     """
     forward = _forward_flops_per_token(w)
     if w.trains_adapters:
@@ -270,6 +283,11 @@ SHARDING_ASSUMPTION = (
     "On more than one GPU the model states (weights, gradients, optimizer) are sharded evenly "
     "across all GPUs (ZeRO-3 / FSDP FULL_SHARD); activations are per GPU (data parallel, no "
     "tensor or pipeline parallelism), and two gathered layers are added to the overhead."
+)
+REPLICATED_ASSUMPTION = (
+    "On more than one GPU each GPU holds the whole frozen model and its adapters (DDP, the default "
+    "of accelerate/TRL, axolotl and LLaMA-Factory when the model fits one GPU); only the adapters' "
+    "gradients are exchanged, so memory per GPU is the single-GPU figure."
 )
 
 
@@ -359,11 +377,16 @@ def min_gpus_to_fit(w: Workload, gpu: GpuSpec) -> int | None:
     return hi
 
 
+
+
 def resolve_checkpointing(w: Workload, gpu: GpuSpec, gpu_count: int) -> Workload:
-    """``w`` with "auto" checkpointing decided for ``gpu_count`` x ``gpu``: off when the job fits
-    without it, on otherwise (it is what makes it fit, or the smallest footprint when nothing fits)."""
+    """``w`` with "auto" checkpointing decided for ``gpu_count`` x ``gpu`` (AUTO_CHECKPOINTING):
+    fine-tunes on, as their recipes run; pretraining off when the job fits without it, on otherwise
+    (it is what makes it fit, or the smallest footprint when nothing fits)."""
     if w.gradient_checkpointing != "auto":
         return w
+    if AUTO_CHECKPOINTING[w.method] == "on":
+        return _with_checkpointing(w, True)
     return _with_checkpointing(w, not fits_on(_with_checkpointing(w, False), gpu, gpu_count))
 
 
@@ -399,6 +422,18 @@ class StepTime:
         parts = {"compute": self.matmul, "memory bandwidth": self.elementwise + self.weights,
                  "per-step overhead": self.overhead, "GPU-to-GPU communication": self.communication}
         return max(parts, key=parts.get)
+
+
+def data_parallel_mode(w: Workload, gpu: GpuSpec, gpu_count: int) -> str:
+    """How ``gpu_count`` GPUs share a (resolved) job: "single"; "replicated" (DDP: a LoRA/QLoRA job
+    whose frozen model fits one GPU, the default of accelerate/TRL, axolotl and LLaMA-Factory);
+    "sharded" (FSDP / ZeRO-3 for everything else: full fine-tunes, pretraining, adapters too big
+    for one GPU)."""
+    if gpu_count <= 1:
+        return "single"
+    if w.trains_adapters and fits_on(w, gpu, 1):
+        return "replicated"
+    return "sharded"
 
 
 def link_gbps(gpu: GpuSpec, gpu_count: int) -> float:
@@ -456,14 +491,22 @@ def step_time(w: Workload, gpu: GpuSpec, gpu_count: int = 1, fit: dict | None = 
         overhead += f["adapter_overhead_s"] * layers / tokens
 
     communication = 0.0
-    if n > 1:
-        # Sharded data parallel (FSDP / ZeRO-3, also torchtune's and accelerate's multi-GPU LoRA):
-        # weights gathered for forward and backward, gradients reduce-scattered, per micro-batch.
+    mode = data_parallel_mode(w, gpu, n)
+    if mode == "replicated":
+        # DDP (accelerate / TRL, axolotl, LLaMA-Factory by default when the model fits one GPU):
+        # each GPU holds the whole frozen model and only the adapters' fp32 gradients are
+        # all-reduced (2 x bytes x (n-1)/n, ring), at most once per micro-batch.
+        moved = 2 * lora_params(w) * _ADAPTER_BYTES * (n - 1) / n / tokens
+    elif mode == "sharded":
+        # Sharded data parallel (FSDP / ZeRO-3, also torchtune's multi-GPU recipes and the
+        # FSDP+QLoRA recipe): weights gathered for forward and backward, gradients reduce-scattered,
+        # per micro-batch.
         base = QLORA_WEIGHT_BYTES if w.method == "qlora" else elem_bytes
         moved = 3 * w.params * base * (n - 1) / n / tokens
+    if mode != "single":
         transfer = f["exposed_communication"] * moved / (link_gbps(gpu, n) * 1e9)
-        # FSDP prefetches the next layer while this one computes: the transfer hides behind the
-        # matmuls until it is as long as they are (a smooth max, not a sum).
+        # Both overlap the transfer with the matmuls (FSDP prefetches the next layer, DDP buckets
+        # gradients during backward): it hides until it is as long as they are (a smooth max).
         communication = (matmul**_OVERLAP_P + transfer**_OVERLAP_P) ** (1 / _OVERLAP_P) - matmul
     return StepTime(matmul=matmul, elementwise=elementwise, weights=weights, overhead=overhead,
                     communication=communication, matmul_efficiency=f["matmul_efficiency"] * roofline)
@@ -611,6 +654,11 @@ def _checkpointing_note(w: Workload, resolved: Workload, gpu: GpuSpec, n: int) -
     on_tps = n / step_time(resolved, gpu, n).total
     cost = off_tps / on_tps - 1
     need = memory_per_gpu(_with_checkpointing(w, False), n).total
+    if need <= gpu.memory_gb and AUTO_CHECKPOINTING[w.method] == "on":
+        return (f"gradient checkpointing on: fine-tuning recipes (torchtune, Unsloth, LLaMA-Factory, axolotl) "
+                f"turn it on by default; the job would fit without it (about {need:.0f} GB per GPU, has "
+                f"{gpu.memory_gb} GB), and recomputing activations costs about {cost:.0%} more time: send "
+                "gradient_checkpointing false if your recipe turns it off")
     return (f"gradient checkpointing on: without it the job needs about {need:.0f} GB per GPU "
             f"(has {gpu.memory_gb} GB); recomputing activations costs about {cost:.0%} more time")
 
@@ -629,6 +677,7 @@ def estimate_training(w: Workload, gpu: GpuSpec, gpu_count: int = 1) -> GpuEstim
     flops = training_flops(resolved)
     peak, used_precision = peak_tflops(gpu, w.precision)
     st = step_time(resolved, gpu, n)
+    dp_mode = data_parallel_mode(resolved, gpu, n)
     scale_eff = scaling_efficiency(w, gpu, n)
     assumptions: dict = {
         "precision_used": used_precision,
@@ -642,7 +691,8 @@ def estimate_training(w: Workload, gpu: GpuSpec, gpu_count: int = 1) -> GpuEstim
         "seq_len": resolved.seq_len,
         "micro_batch_size": resolved.micro_batch_size,
         "limited_by": st.limited_by,
-        "sharding": SHARDING_ASSUMPTION if n > 1 else "single GPU, no sharding",
+        "sharding": {"single": "single GPU, no sharding", "replicated": REPLICATED_ASSUMPTION,
+                     "sharded": SHARDING_ASSUMPTION}[dp_mode],
         "notes": [],
     }
     if used_precision != w.precision:
@@ -675,7 +725,7 @@ def estimate_training(w: Workload, gpu: GpuSpec, gpu_count: int = 1) -> GpuEstim
     assumptions["utilisation"] = round(flops.per_token * tps / n / (peak * 1e12), 3)
     hours, low, high, over = _hours(w, gpu, n, tps, (1 / band[1], 1 / band[0]))
 
-    memory = memory_per_gpu(resolved, n)
+    memory = memory_per_gpu(resolved, 1 if dp_mode == "replicated" else n)
     fits = memory.total <= gpu.memory_gb
     min_fit = min_gpus_to_fit(w, gpu)
     if fits:
@@ -711,7 +761,8 @@ def estimate_training(w: Workload, gpu: GpuSpec, gpu_count: int = 1) -> GpuEstim
 
 
 __all__ = [
-    "BAND", "CHECKPOINTING", "FIT", "GpuEstimate", "METHOD_DEFAULTS", "MemoryBreakdown", "METHODS", "Overhead",
+    "AUTO_CHECKPOINTING", "BAND", "CHECKPOINTING", "FIT", "REPLICATED_ASSUMPTION", "SHARDING_ASSUMPTION",
+    "data_parallel_mode", "GpuEstimate", "METHOD_DEFAULTS", "MemoryBreakdown", "METHODS", "Overhead",
     "PRECISIONS", "ScaleOption", "StepTime", "WORKLOAD_DEFAULTS", "Workload", "dataset_tokens_from_examples",
     "estimate_training", "fits_on", "link_gbps", "memory_per_gpu", "min_gpus_to_fit", "model_shape",
     "overhead_seconds", "peak_tflops", "relative_throughput", "resolve_checkpointing", "scaling_efficiency",

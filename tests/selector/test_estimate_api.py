@@ -94,7 +94,10 @@ def test_a_gpu_family_means_each_variant_at_the_requested_count(client):
     estimates = r.json()["estimates"]
     assert {e["gpu_type"] for e in estimates} == {"h100-pcie", "h100-sxm", "h100-nvl"}
     assert all(e["gpu_count"] == 4 for e in estimates)
-    assert "ZeRO-3" in estimates[0]["assumptions"]["sharding"]
+    # A 7B LoRA fits one H100: replicated (DDP) with only the adapters' gradients exchanged.
+    assert "DDP" in estimates[0]["assumptions"]["sharding"]
+    full = post(client, {"workload": {**LORA_7B, "method": "full"}, "gpu_type": "H100 SXM", "gpu_count": 4})
+    assert "ZeRO-3" in full.json()["estimates"][0]["assumptions"]["sharding"]
 
 
 def test_dataset_size_can_be_examples_times_tokens(client):

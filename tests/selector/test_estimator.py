@@ -105,7 +105,31 @@ def test_explicit_checkpointing_is_honoured():
     assert on.gradient_checkpointing is True and "as requested" in on.assumptions["gradient_checkpointing_note"]
     off = estimate_training(lora_7b(gradient_checkpointing=False), RTX4090, 1)
     assert off.gradient_checkpointing is False and not off.fits
-    assert on.tokens_per_second < estimate_training(lora_7b(), H100, 1).tokens_per_second
+    assert on.tokens_per_second < estimate_training(lora_7b(gradient_checkpointing=False), H100, 1).tokens_per_second
+
+
+def test_auto_checkpointing_follows_the_fine_tuning_recipes_and_says_what_turning_it_off_saves():
+    """torchtune, Unsloth, LLaMA-Factory and axolotl turn checkpointing on for fine-tunes whether or
+    not the job would fit without it, so "auto" assumes it on for full/LoRA/QLoRA (AUTO_CHECKPOINTING)."""
+    e = estimate_training(lora_7b(), H100, 1)
+    assert e.gradient_checkpointing is True
+    note = e.assumptions["gradient_checkpointing_note"]
+    assert "fine-tuning recipes" in note and "would fit without it" in note and "send gradient_checkpointing false" in note
+    assert training_flops(lora_7b()).per_token == training_flops(lora_7b(gradient_checkpointing=True)).per_token
+    for method in ("full", "qlora"):
+        w = Workload(model_params_b=1, dataset_tokens=1e9, method=method)
+        assert resolve_checkpointing(w, H100, 1).checkpointing is True
+
+
+def test_a_lora_that_fits_one_gpu_is_replicated_and_scales_without_moving_weights():
+    from selector.estimator import data_parallel_mode, scaling_efficiency
+
+    assert data_parallel_mode(resolve_checkpointing(lora_7b(), RTX4090, 2), RTX4090, 2) == "replicated"
+    assert scaling_efficiency(lora_7b(), RTX4090, 2) > 0.95
+    full = Workload(model_params_b=7, dataset_tokens=1e9, method="full")
+    assert data_parallel_mode(resolve_checkpointing(full, H100, 2), H100, 2) == "sharded"
+    e = estimate_training(lora_7b(), RTX4090, 2)
+    assert e.memory.total == pytest.approx(estimate_training(lora_7b(), RTX4090, 1).memory.total)
 
 
 # --- Memory ------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from teams.selectors import team_for_member, teams_for
+from teams.selectors import team_for_member
 
 from .models import JobEvent, Launch, LaunchAttempt, ProviderAccount, StrayInstance, TeamNotice
 from .providers.registry import INSTANCE_PROVIDERS
@@ -86,14 +86,11 @@ def launch_for_member(user, pk) -> Launch | None:
 
 
 def job_for_member(user, pk):
-    """A wizard job the user may launch: in one of their teams (or theirs, from before teams)."""
-    from wizard.models import TrainingJob
+    """A wizard job the user may launch: in one of their teams (or theirs, from before teams). The
+    same rule as the job pages (wizard.selectors.job_for_member)."""
+    from wizard.selectors import job_for_member as wizard_job_for_member
 
-    pk = parse_id(pk)
-    if pk is None or not getattr(user, "is_authenticated", False):
-        return None
-    team_ids = [t.pk for t in teams_for(user)]
-    return TrainingJob.objects.filter(Q(team_id__in=team_ids) | Q(team__isnull=True, user=user), pk=pk).first()
+    return wizard_job_for_member(user, pk)
 
 
 def launches_of(team, limit: int = 100) -> list[Launch]:

@@ -220,8 +220,19 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
            "throughput_form": ThroughputForm(),
            "connection": [(k, ", ".join(map(str, v)) if isinstance(v, list) else str(v))
                           for k, v in (launch.connection or {}).items()]}
-    template = "launch/job.html#live" if request.htmx else "launch/job.html"
-    return render(request, template, ctx)
+    if request.htmx:
+        return render(request, "launch/job.html#live", ctx)
+    # The job's one page: its name, notes, configuration and actions live here once it is launched
+    # (/jobs/<id>/ redirects here).
+    from wizard.forms import NotesForm
+    from wizard.selectors import config_rows
+
+    job = launch.job
+    ctx.update(notes_form=NotesForm(initial={"name": job.name, "notes": job.notes}),
+               config_rows=config_rows(job.configuration),
+               can_delete=not launch.is_live and (job.user_id == request.user.pk
+                                                   or role_in(request.user, launch.team) == "owner"))
+    return render(request, "launch/job.html", ctx)
 
 
 @login_required

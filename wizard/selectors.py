@@ -672,9 +672,48 @@ def again_from_request(req: dict) -> tuple[dict | None, dict, dict]:
 # --- History ---------------------------------------------------------------------------------
 
 def history_for(user, limit: int = 100):
+    """The user's own comparisons and selections (per user, like preferences), and the jobs of every
+    team they are in (jobs belong to a team: its members see them), newest first."""
     comparisons = list(Comparison.objects.filter(user=user).prefetch_related("jobs")[:limit])
-    jobs = list(TrainingJob.objects.filter(user=user).select_related("selection")[:limit])
+    jobs = list(_team_jobs(user).select_related("selection", "team", "user", "launch")[:limit])
     return comparisons, jobs
+
+
+def _team_jobs(user):
+    from django.db.models import Q
+
+    from teams.selectors import teams_for
+
+    team_ids = [t.pk for t in teams_for(user)]
+    # A job recorded before teams (team null) stays its recorder's.
+    return TrainingJob.objects.filter(Q(team_id__in=team_ids) | Q(team__isnull=True, user=user))
+
+
+def job_for_member(user, pk) -> TrainingJob | None:
+    """A job of one of the user's teams (None for anyone else, and for an id no row can have: the
+    pages answer 404, so an outsider learns nothing)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    if not (0 < pk < 2**63) or not getattr(user, "is_authenticated", False):
+        return None
+    return _team_jobs(user).select_related("selection", "team").filter(pk=pk).first()
+
+
+def job_costs(job: TrainingJob) -> dict:
+    """Estimate vs actual for the team's history: the estimate is the total at the price the job was
+    recorded (or launched) at; the actual is what the launch has spent (None until it is launched)."""
+    launch = getattr(job, "launch", None)  # the launch app's record of it (a reverse one-to-one)
+    if launch is None:
+        return {"estimate": job.total_cost_usd, "actual": None, "diff": None, "pct": None, "status": "",
+                "live": False, "estimate_hours": job.training_hours, "actual_hours": None, "dry_run": False}
+    actual = launch.spend_usd.quantize(Decimal("0.01"))
+    diff = actual - launch.estimate_usd
+    pct = round(float(diff / launch.estimate_usd * 100), 1) if launch.estimate_usd else None
+    return {"estimate": launch.estimate_usd, "actual": actual, "diff": diff, "pct": pct,
+            "status": launch.get_status_display(), "live": launch.is_live, "dry_run": launch.dry_run,
+            "estimate_hours": launch.training_hours, "actual_hours": launch.measured_hours}
 
 
 # --- Calibration from the user's own runs ----------------------------------------------------------

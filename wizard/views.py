@@ -9,7 +9,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from selector.estimator import WORKLOAD_DEFAULTS
 from selector.setup_guides import GUIDES
+from teams.selectors import role_in
 
 from . import selectors, services
 from .compare_views import (
@@ -330,7 +331,9 @@ def history(request: HttpRequest) -> HttpResponse:
         c.described = selectors.describe_request(c.inputs)
     for j in jobs:
         j.described = selectors.describe_request(j.configuration)
-    return render(request, "wizard/history.html", {"comparisons": comparisons, "jobs": jobs})
+        j.costs = selectors.job_costs(j)
+    return render(request, "wizard/history.html", {"comparisons": comparisons, "jobs": jobs,
+                                                   "several_teams": len({j.team_id for j in jobs}) > 1})
 
 
 def _notes_form(request: HttpRequest, item) -> tuple[NotesForm, bool]:
@@ -369,13 +372,27 @@ def history_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("history")
 
 
+def _member_job(request: HttpRequest, pk) -> TrainingJob:
+    """A job of one of the user's teams, else 404 (jobs belong to a team; preferences stay per user)."""
+    job = selectors.job_for_member(request.user, pk)
+    if job is None:
+        raise Http404("No such job")
+    return job
+
+
+def _launch_of(job: TrainingJob):
+    return getattr(job, "launch", None)  # the launch app's record, once the job was launched
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(TrainingJob, pk=pk, user=request.user)
+    """A recorded job's page. Once launched, the launch page is the job's one page (it carries the
+    name, notes and the job's actions too), so old links to /jobs/<id>/ land there."""
+    job = _member_job(request, pk)
     form, saved = _notes_form(request, job)
-    if saved:
-        return redirect("job_detail", pk=job.pk)
+    if saved or (request.method == "GET" and _launch_of(job) is not None):
+        return redirect("launch:job", pk=job.pk) if _launch_of(job) is not None else redirect("job_detail", pk=job.pk)
     throughput_form = ThroughputForm(initial={
         "tokens_per_second": job.measured_tokens_per_second,
         "gpu_type": job.measured_gpu_type or job.chosen.get("gpu_slug"),
@@ -392,7 +409,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def job_throughput(request: HttpRequest, pk: int) -> HttpResponse:
     """Keep a run's measured throughput; the wizard then offers it first to calibrate estimates."""
-    job = get_object_or_404(TrainingJob, pk=pk, user=request.user)
+    job = _member_job(request, pk)
     form = ThroughputForm(request.POST)
     if form.is_valid():
         services.job_record_throughput(job=job, tokens_per_second=form.cleaned_data["tokens_per_second"],
@@ -407,8 +424,10 @@ def job_throughput(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(TrainingJob, pk=pk, user=request.user)
-    if services.job_cancel(job=job):
+    job = _member_job(request, pk)
+    if _launch_of(job) is not None:
+        messages.info(request, "That job was launched: terminate it on its page instead.")
+    elif services.job_cancel(job=job):
         messages.success(request, "Job cancelled.")
     else:
         messages.info(request, "That job was already cancelled.")
@@ -418,9 +437,17 @@ def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def job_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(TrainingJob, pk=pk, user=request.user)
+    """Who recorded the job, or an owner of its team, deletes it; never while its launch runs (the
+    launch record is what terminates the instance and stops it at the budget)."""
+    job = _member_job(request, pk)
+    if job.user_id != request.user.pk and role_in(request.user, job.team_id) != "owner":
+        return HttpResponse("Only who recorded this job or an owner of its team can delete it.", status=403)
+    launch = _launch_of(job)
+    if launch is not None and launch.is_live:
+        messages.error(request, "This job is still running: terminate it first, then delete it.")
+        return redirect("launch:job", pk=job.pk)
     job.delete()
-    messages.success(request, "Job deleted from your history.")
+    messages.success(request, "Job deleted from the team's history.")
     return redirect("history")
 
 
@@ -448,6 +475,6 @@ def history_item_again(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def job_again(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(TrainingJob, pk=pk, user=request.user)
+    job = _member_job(request, pk)
     _, filters, _ = selectors.again_from_request(job.selection.inputs if job.selection else {})
     return _compare_again(request, job.configuration or None, filters, {})

@@ -230,8 +230,11 @@ def test_job_page_offers_launch_then_follows_it(recorded_job, owner, connect):
     submit_job = services.launch_quote(team=recorded_job.team, payload=PAYLOAD, option_id=recorded_job.chosen["id"])
     services.launch_submit(team=recorded_job.team, user=owner, quote=submit_job, budget_usd=40, confirm=True,
                            idempotency_key="jp", job=recorded_job)
-    page = c.get(reverse("job_detail", args=[recorded_job.pk])).content.decode()
-    assert "Follow the launch" in page
+    # Once launched, the launch page is the job's one page: old links to /jobs/<id>/ land there.
+    r = c.get(reverse("job_detail", args=[recorded_job.pk]))
+    assert r.status_code == 302 and r["Location"] == reverse("launch:job", args=[recorded_job.pk])
+    page = c.get(r["Location"]).content.decode()
+    assert "Compare again at today" in page and 'name="notes"' in page
 
 
 def test_one_click_calibration_from_a_finished_job(team, owner, connect, polled, fakes):

@@ -562,6 +562,63 @@ def launch_record_throughput(*, launch: Launch, tokens_per_second: float) -> Non
     _event(launch, "throughput", f"Throughput reported: {tokens_per_second:,.0f} tokens/s")
 
 
+class CalibrationUnavailable(Exception):
+    """The run cannot calibrate the estimator (in words: what is missing)."""
+
+
+def calibration_workload(launch: Launch) -> dict:
+    """The estimator's workload for this run with its measurement: the throughput reported (by the
+    user or the job's logs), else the measured duration, on the GPUs it ran on."""
+    from wizard.selectors import workload_payload
+
+    workload = workload_payload(launch.job.configuration or {})
+    gpu_slug = str((launch.option or {}).get("gpu_slug") or "")
+    if not workload.get("model_params_b") or not gpu_slug:
+        raise CalibrationUnavailable("Calibration needs the job's workload (a job planned in the wizard: model size, "
+                                     "method, tokens) and the GPU it ran on.")
+    if launch.status not in (Launch.Status.FINISHED, Launch.Status.TERMINATED) or launch.dry_run:
+        raise CalibrationUnavailable("Calibration needs a run that has ended (not a dry run).")
+    for name in ("measured_tokens_per_second", "measured_hours", "measured_gpu_type", "measured_gpu_count"):
+        workload.pop(name, None)
+    if launch.tokens_per_second:
+        workload["measured_tokens_per_second"] = float(launch.tokens_per_second)
+    elif launch.measured_hours:
+        workload["measured_hours"] = float(launch.measured_hours)
+    else:
+        raise CalibrationUnavailable("Calibration needs the run's measured duration or its throughput "
+                                     "(record the tokens per second it reached).")
+    workload["measured_gpu_type"] = gpu_slug
+    workload["measured_gpu_count"] = int(launch.gpu_count or 1)
+    return workload
+
+
+@transaction.atomic
+def launch_calibrate(*, launch: Launch, by=None) -> float:
+    """One click: keep this run's measured throughput where the estimator's calibration reads it (the
+    job's measured throughput, wizard.services.job_record_throughput), so step 1 of the wizard offers
+    it first and every new estimate on that GPU starts from it. A measured duration becomes the
+    throughput the estimator derives from it (its own calibration from measured hours). Returns
+    tokens/s over all the run's GPUs."""
+    from wizard.selectors import run_estimate
+    from wizard.services import job_record_throughput
+
+    workload = calibration_workload(launch)
+    slug, count = workload["measured_gpu_type"], workload["measured_gpu_count"]
+    if "measured_tokens_per_second" in workload:
+        tps = workload["measured_tokens_per_second"]
+    else:
+        est = run_estimate(workload, gpu_count=count, gpu_type=slug)
+        row = next((r for r in (est.result or {}).get("estimates", []) if r.get("gpu_type") == slug), None)
+        if est.errors or row is None or not row.get("tokens_per_second"):
+            raise CalibrationUnavailable("The estimator could not use this run's workload.")
+        tps = float(row["tokens_per_second"])
+    job_record_throughput(job=launch.job, tokens_per_second=tps, gpu_slug=slug, gpu_count=count)
+    who = f" by {by.get_username()}" if by is not None else ""
+    _event(launch, "calibrated", f"Estimator calibrated{who}: {tps:,.0f} tokens/s on {count}x {slug} "
+                                 f"(from {'the reported throughput' if launch.tokens_per_second else 'the measured duration'}).")
+    return tps
+
+
 def track_live(*, transport=None) -> int:
     """The periodic pass: start launches nobody claimed (a lost queue message), report launches whose
     worker died mid-launch, and poll every live job at most once per interval."""

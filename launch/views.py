@@ -264,25 +264,32 @@ def throughput(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def calibrate(request: HttpRequest, pk: int) -> HttpResponse:
-    """One click: the estimator calibrated with this job's measured run (its existing calibration)."""
+    """POST (the job page's one click): keep this run's measurement as the estimator's calibration;
+    GET: the estimates calibrated from it (what the wizard now offers first)."""
     from wizard.selectors import run_estimate
-    from wizard.views import workload_payload
 
     launch = _member_launch(request, pk)
-    workload = workload_payload(launch.job.configuration or {})
-    if not workload or not (launch.measured_hours or launch.tokens_per_second):
-        messages.info(request, "Calibration needs a finished job with its workload (from the wizard) and a measured duration.")
+    try:
+        workload = services.calibration_workload(launch)
+    except services.CalibrationUnavailable as exc:
+        messages.info(request, str(exc))
         return redirect("launch:job", pk=launch.pk)
-    if launch.tokens_per_second:
-        workload["measured_tokens_per_second"] = launch.tokens_per_second
-    else:
-        workload["measured_hours"] = float(launch.measured_hours)
-    workload["measured_gpu_type"] = (launch.option or {}).get("gpu_slug")
-    workload["measured_gpu_count"] = launch.gpu_count
+    if request.method == "POST":
+        try:
+            tps = services.launch_calibrate(launch=launch, by=request.user)
+        except services.CalibrationUnavailable as exc:
+            messages.error(request, str(exc))
+            return redirect("launch:job", pk=launch.pk)
+        messages.success(request, f"Calibration saved: {tps:,.0f} tokens/s on {workload['measured_gpu_count']}× "
+                                  f"{(launch.option or {}).get('gpu_type') or workload['measured_gpu_type']}. The wizard "
+                                  "offers it first for your next job.")
+        return redirect("launch:calibrate", pk=launch.pk)
     est = run_estimate(workload, gpu_count=launch.gpu_count)
+    saved = launch.job.measured_tokens_per_second is not None and launch.job.measured_gpu_type == workload["measured_gpu_type"]
     return render(request, "launch/calibrate.html", {"launch": launch, "estimate": est.result, "errors": est.errors,
-                                                     "workload": workload})
+                                                     "workload": workload, "saved": saved})
 
 
 @login_required

@@ -37,6 +37,7 @@ from pricing.selectors import CurrentOffer as Offer
 from pricing.selectors import latest_snapshot
 from selector.engine import cloud_total_cost
 from selector.facts import provider_meta
+from selector.formatting import money
 
 from .models import Notification, PriceAlert
 
@@ -113,7 +114,7 @@ def describe_alert(alert: PriceAlert) -> str:
             where.append(provider_names().get(alert.provider, alert.provider))
         if alert.region:
             where.append(alert.region)
-        return f"{', '.join(where)}: job {job or '(deleted)'} total cost at or below ${alert.threshold_usd:,.2f}"
+        return f"{', '.join(where)}: job {job or '(deleted)'} total cost at or below {money(alert.threshold_usd)}"
     where = [alert.gpu.name]
     if alert.gpu_count:
         where.append(f"{alert.gpu_count} GPU{'s' if alert.gpu_count != 1 else ''}")
@@ -125,7 +126,7 @@ def describe_alert(alert: PriceAlert) -> str:
         cond = "becomes available"
     elif alert.kind == PriceAlert.Kind.JOB_COST:
         job = getattr(alert, "job", None)
-        cond = f"job {job or '(deleted)'} total cost at or below ${alert.threshold_usd:,.2f}"
+        cond = f"job {job or '(deleted)'} total cost at or below {money(alert.threshold_usd)}"
     else:
         cond = f"price per GPU-hour at or below ${alert.threshold_usd}"
     return f"{', '.join(where)}: {cond}"
@@ -144,9 +145,9 @@ def _message(alert: PriceAlert, v: Verdict) -> tuple[str, str]:
         title = f"{alert.gpu.name} is available on {names.get(o.provider, o.provider)}"
         body = f"{offer_words} is reported {o.availability} availability at ${o.usd_per_gpu_hour} per GPU-hour."
     elif alert.kind == PriceAlert.Kind.JOB_COST:
-        title = f"Your job would now cost ${v.value_usd:,.2f}"
-        body = (f"At ${o.usd_per_hour} per hour for {offer_words}, the saved job costs ${v.value_usd:,.2f} "
-                f"(your alert: at or below ${alert.threshold_usd:,.2f}).")
+        title = f"Your job would now cost {money(v.value_usd)}"
+        body = (f"At ${o.usd_per_hour} per hour for {offer_words}, the saved job costs {money(v.value_usd)} "
+                f"(your alert: at or below {money(alert.threshold_usd)}).")
     else:
         title = f"{alert.gpu.name} at ${o.usd_per_gpu_hour} per GPU-hour"
         body = f"{offer_words} costs ${o.usd_per_gpu_hour} per GPU-hour (your alert: at or below ${alert.threshold_usd})."

@@ -8,7 +8,6 @@ page. Keys are never rendered (accounts show the last four characters)."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -330,6 +329,3 @@ def api_token(request: HttpRequest) -> HttpResponse:
     token = Token.objects.create(user=request.user)
     return render(request, "launch/token.html", {"token": token.key})
 
-
-def money(value) -> Decimal:
-    return Decimal(value).quantize(Decimal("0.01"))

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from pricing.gpus import GpuSpec, known_gpu_names, match_gpu_query, resolve_single_gpu
 
-from .workload import Workload, workload_from
+from .workload import Workload, workload_body, workload_from
 
 LIMIT_MAX = 5000
+TRAINING_HOURS_MAX = 10_000  # the most training hours a question may give (API and pages)
 DEFAULT_ELECTRICITY_USD_PER_KWH = 0.15
 
 
@@ -34,6 +35,11 @@ def gpus_named(value: str, *, family: bool) -> list[GpuSpec]:
 
 def _blank_to_none(value):
     return None if value in (None, "") else value
+
+
+def _number(value):
+    """A JSON number as a person writes it: 24 for 24.0."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,48 @@ class CompareQuery:
             validation_tokens=int(data.get("validation_tokens") or 0),
             evaluations=int(data.get("evaluations") or 0),
         )
+
+    def to_body(self) -> dict:
+        """This question as the compare-costs JSON body an API client would send (what the pages
+        record in the history, and show as "the request"): the fields that are set, the filters and
+        the sort always. ``from_validated(q.to_body())`` is ``q`` again, and the API serializer
+        accepts it."""
+        body: dict = {}
+        if self.training_hours is not None:
+            body["training_hours"] = _number(self.training_hours)
+            if self.reference_gpu:
+                body["reference_gpu"] = self.reference_gpu
+        if self.workload is not None:
+            body["workload"] = workload_body(self.workload)
+        if self.gpu_count is not None:
+            body["gpu_count"] = self.gpu_count
+        if self.any_gpu_count:
+            body["any_gpu_count"] = True
+        if self.local_gpu_type:
+            body["local_gpu_type"] = self.local_gpu_type
+            body["local_electricity_cost"] = _number(self.local_electricity_cost)
+            if self.local_power_watts:
+                body["local_power_watts"] = _number(self.local_power_watts)
+        if self.min_memory_gb:
+            body["min_memory_gb"] = _number(self.min_memory_gb)
+        for name in ("gpu_type", "continent", "region"):
+            if getattr(self, name):
+                body[name] = getattr(self, name)
+        if self.providers:
+            body["providers"] = list(self.providers)
+        body.update(include_unavailable=self.include_unavailable, allow_interruptible=self.allow_interruptible,
+                    sort=self.sort)
+        if self.limit is not None:
+            body["limit"] = self.limit
+        if self.offset:
+            body["offset"] = self.offset
+        if self.include_inference_endpoints:
+            body["include_inference_endpoints"] = True
+        if self.validation_tokens:
+            body["validation_tokens"] = self.validation_tokens
+        if self.evaluations:
+            body["evaluations"] = self.evaluations
+        return body
 
 
 @dataclass(frozen=True)

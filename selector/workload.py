@@ -4,12 +4,14 @@
 The defaults have one home, next to the model they feed: ``selector.estimator.WORKLOAD_DEFAULTS``
 and the per-method ``METHOD_DEFAULTS`` (``workload_defaults(method)``); the serializer, the wizard
 form and ``Workload`` itself read them from there. Re-exported here so callers need one import.
+``workload_body`` is the way back: the API's ``workload`` JSON for a ``Workload`` (what a page records).
 Pure Python (no Django).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 
 from pricing.gpus import GPUS_BY_SLUG, resolve_single_gpu
 
@@ -46,3 +48,21 @@ def workload_from(data: Mapping) -> Workload:
         measured_gpu_type=measured_gpu or None,
         **values,
     )
+
+
+# Always written, so a recorded job reads in full ("7B LoRA in BF16 on 10,000,000 tokens x 1 epoch").
+_ALWAYS = ("model_params_b", "dataset_tokens", "method", "precision", "epochs")
+
+
+def workload_body(w: Workload) -> dict:
+    """The API's ``workload`` for ``w``: the job's size, method, precision and epochs, and every other
+    field only where it differs from ``workload_defaults(w.method)``. ``workload_from`` of it is ``w``."""
+    defaults = workload_defaults(w.method)
+    body = {}
+    for f in fields(w):
+        value = getattr(w, f.name)
+        if f.name in _ALWAYS or (value is not None and value != defaults.get(f.name)):
+            body[f.name] = value
+    if float(body["dataset_tokens"]).is_integer():
+        body["dataset_tokens"] = int(body["dataset_tokens"])  # a count of tokens
+    return body

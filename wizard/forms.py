@@ -1,5 +1,8 @@
-"""HTML forms. They parse and render; the rules (what a valid workload or comparison is) stay in the
-API serializers, which the views run on the cleaned data (see wizard.selectors)."""
+"""HTML forms. They parse, check and render; ``SelectorForm.to_query()`` and
+``ConfigureForm.to_workload()`` hand the pages the same typed question the API's serializers make
+(``wizard.questions``). The rules they share with the API have one home each: the workload defaults
+(``selector.workload.WORKLOAD_DEFAULTS``), the GPU-name check and its message (``selector.query``),
+the range of training hours (``selector.query.TRAINING_HOURS_MAX``)."""
 
 from __future__ import annotations
 
@@ -8,8 +11,12 @@ from django import forms
 from pricing.gpus import GPUS
 from pricing.providers.registry import provider_names
 from pricing.regions import CONTINENTS
+from selector.query import TRAINING_HOURS_MAX, CompareQuery, gpus_named
+from selector.workload import WORKLOAD_DEFAULTS, Workload
 
+from . import questions
 from .models import SortChoice, UserPreferences, ViewMode
+from .questions import SAME_HOURS
 from .services import NOTES_MAX_CHARS
 
 METHOD_CHOICES = [
@@ -32,7 +39,28 @@ def gpu_choices(blank: str = "Any GPU") -> list[tuple[str, str]]:
     return [("", blank)] + [(g.name, f"{g.name} ({g.memory_gb} GB)") for g in GPUS]
 
 
-SAME_HOURS = "same"  # "hours measured on": the same hours on every GPU (no scaling)
+class GpuChoiceField(forms.ChoiceField):
+    """A catalog GPU from a list, checked by the one GPU-name check the API uses
+    (``selector.query.gpus_named``) with its one message. A name or alias that is not in the list but
+    names one model ("4090") is taken as that model's ``to`` ("name" or "slug"); ``family=True`` also
+    takes a family ("H100", a filter). Choices that are not GPUs (blank, "same") pass as they are."""
+
+    def __init__(self, *, family: bool = False, to: str = "name", **kwargs):
+        self.family, self.to = family, to
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value).strip()
+        if not value or self.valid_value(value):
+            return value
+        try:
+            found = gpus_named(value, family=self.family)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid_choice") from None
+        return getattr(found[0], self.to) if len(found) == 1 else value
+
+    def validate(self, value):
+        forms.Field.validate(self, value)  # to_python has checked the name
 
 
 def measured_on_choices() -> list[tuple[str, str]]:
@@ -60,29 +88,30 @@ class ConfigureForm(forms.Form):
         help_text="Its measured speed corrects the estimate for every GPU (scaled to this job).")
 
     model_params_b = forms.FloatField(
-        label="Model size (billions of parameters)", min_value=0.001, max_value=10000, initial=7,
+        label="Model size (billions of parameters)", min_value=0.001, max_value=10000,
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
-    method = forms.ChoiceField(label="Training method", choices=METHOD_CHOICES, initial="lora")
-    precision = forms.ChoiceField(label="Precision", choices=PRECISION_CHOICES, initial="bf16")
+    method = forms.ChoiceField(label="Training method", choices=METHOD_CHOICES, initial=WORKLOAD_DEFAULTS["method"])
+    precision = forms.ChoiceField(label="Precision", choices=PRECISION_CHOICES, initial=WORKLOAD_DEFAULTS["precision"])
     dataset_tokens = forms.IntegerField(
-        label="Dataset size (tokens)", min_value=1, required=False,
+        label="Dataset size (tokens)", min_value=1, max_value=10**15, required=False,
         help_text="Or give the number of examples and their average length below.",
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    dataset_examples = forms.IntegerField(label="Examples", min_value=1, required=False)
-    avg_tokens_per_example = forms.IntegerField(label="Average tokens per example", min_value=1, required=False)
-    epochs = forms.FloatField(label="Epochs", min_value=0.01, max_value=1000, initial=3,
+    dataset_examples = forms.IntegerField(label="Examples", min_value=1, max_value=10**9, required=False)
+    avg_tokens_per_example = forms.IntegerField(label="Average tokens per example", min_value=1, max_value=1_000_000,
+                                                required=False)
+    epochs = forms.FloatField(label="Epochs", min_value=0.01, max_value=1000, initial=WORKLOAD_DEFAULTS["epochs"],
                               widget=forms.NumberInput(attrs={"step": "any"}))
     gpu_count = forms.IntegerField(label="GPU count", min_value=1, max_value=64, required=False,
                                    help_text="Empty: whatever fits (each GPU at the smallest count the job fits on).")
     min_memory_gb = forms.IntegerField(label="Minimum memory per GPU (GB)", min_value=1, max_value=1024, required=False)
     training_hours = forms.FloatField(
-        label="I know my hours (overrides the estimate)", min_value=0.01, max_value=100000, required=False,
+        label="I know my hours (overrides the estimate)", min_value=0.01, max_value=TRAINING_HOURS_MAX, required=False,
         help_text="Leave empty to use the estimate for each GPU.",
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
-    hours_measured_on = forms.ChoiceField(
+    hours_measured_on = GpuChoiceField(
         label="Hours measured on", choices=measured_on_choices, required=False,
         help_text="With your hours: the GPU they hold on; other GPUs and counts scale by relative throughput.")
-    local_gpu_type = forms.ChoiceField(label="Your local GPU", choices=gpu_choices("No local GPU"), required=False)
+    local_gpu_type = GpuChoiceField(label="Your local GPU", choices=gpu_choices("No local GPU"), required=False)
     local_electricity_cost = forms.DecimalField(
         label="Electricity price (USD per kWh)", min_value=0, max_value=10, decimal_places=3, required=False,
         widget=forms.NumberInput(attrs={"step": "0.001", "inputmode": "decimal"}))
@@ -100,25 +129,34 @@ class ConfigureForm(forms.Form):
             if not data.get("training_hours"):
                 raise forms.ValidationError(
                     "Give the dataset size (tokens, or examples and their average length), or the training hours you know.")
+        elif not self.errors and not data.get("training_hours"):
+            try:
+                questions.workload_of(data)
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc)) from None
         return data
+
+    def to_workload(self) -> Workload:
+        """The job as a typed ``Workload`` (the form must be valid and give a dataset size)."""
+        return questions.workload_of(self.cleaned_data)
 
 
 class SelectorForm(forms.Form):
     """The selector's filters, sort and view: GET parameters, so every state has a URL."""
 
     # The job (standalone page only; the wizard takes these from step 1).
-    training_hours = forms.FloatField(label="Training hours", min_value=0.01, max_value=100000, required=False,
+    training_hours = forms.FloatField(label="Training hours", min_value=0.01, max_value=TRAINING_HOURS_MAX, required=False,
                                       widget=forms.NumberInput(attrs={"step": "any"}))
-    hours_measured_on = forms.ChoiceField(label="Hours measured on", choices=measured_on_choices, required=False)
+    hours_measured_on = GpuChoiceField(label="Hours measured on", choices=measured_on_choices, required=False)
     gpu_count = forms.IntegerField(label="GPU count", min_value=1, max_value=64, required=False,
                                    widget=forms.NumberInput(attrs={"placeholder": "whatever fits"}))
-    local_gpu_type = forms.ChoiceField(label="Local GPU", choices=gpu_choices("No local GPU"), required=False)
+    local_gpu_type = GpuChoiceField(label="Local GPU", choices=gpu_choices("No local GPU"), required=False)
     local_electricity_cost = forms.DecimalField(label="Electricity (USD/kWh)", min_value=0, max_value=10,
                                                 decimal_places=3, required=False,
                                                 widget=forms.NumberInput(attrs={"step": "0.001"}))
     local_power_watts = local_power_field()
     # Filters.
-    gpu_type = forms.ChoiceField(label="GPU type", choices=gpu_choices(), required=False)
+    gpu_type = GpuChoiceField(family=True, label="GPU type", choices=gpu_choices(), required=False)
     min_memory_gb = forms.IntegerField(label="Minimum memory (GB)", min_value=1, max_value=1024, required=False)
     providers = forms.MultipleChoiceField(label="Providers", choices=provider_choices, required=False,
                                           widget=forms.CheckboxSelectMultiple)
@@ -133,9 +171,13 @@ class SelectorForm(forms.Form):
                               required=False)
     view = forms.ChoiceField(choices=ViewMode.choices, required=False)
 
+    def to_query(self) -> CompareQuery:
+        """The standalone selector's question (the form must be valid)."""
+        return questions.compare_query(self.cleaned_data)
+
 
 class PreferencesForm(forms.ModelForm):
-    local_gpu_type = forms.ChoiceField(label="Local GPU", choices=gpu_choices("No local GPU"), required=False)
+    local_gpu_type = GpuChoiceField(label="Local GPU", choices=gpu_choices("No local GPU"), required=False)
     preferred_providers = forms.MultipleChoiceField(
         label="Preferred providers", choices=provider_choices, required=False, widget=forms.CheckboxSelectMultiple,
         help_text="The selector starts filtered to these; none ticked means all.")
@@ -164,5 +206,5 @@ class ThroughputForm(forms.Form):
     tokens_per_second = forms.FloatField(
         label="Measured throughput (tokens per second, all GPUs together)", min_value=0.001, max_value=1e12,
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
-    gpu_type = forms.ChoiceField(label="On GPU", choices=[(g.slug, g.name) for g in GPUS], required=False)
+    gpu_type = GpuChoiceField(to="slug", label="On GPU", choices=[(g.slug, g.name) for g in GPUS], required=False)
     gpu_count = forms.IntegerField(label="GPUs", min_value=1, max_value=4096, required=False)

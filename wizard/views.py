@@ -1,7 +1,8 @@
 """Pages: the four wizard steps, preferences, history and jobs. Function views: parse, call one
 selector/service, render; htmx requests get the changed fragment (``template.html#partial``).
-The provider selector page (standalone, and the context step 2 shares) is ``wizard.compare_views``;
-the content pages are ``selector.views``."""
+Steps 1 and 2 make the typed question (``wizard.questions``: a ``Workload``, a ``CompareQuery``) and
+hand it to the functions the API's views call. The provider selector page (standalone, and the
+context step 2 shares) is ``wizard.compare_views``; the content pages are ``selector.views``."""
 
 from __future__ import annotations
 
@@ -15,28 +16,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from selector.estimator import WORKLOAD_DEFAULTS
+from selector.compare import REFERENCE_WORKLOAD
+from selector.formatting import dec, money, rate
+from selector.query import CompareQuery
 from selector.setup_guides import GUIDES
+from selector.workload import WORKLOAD_DEFAULTS
 from teams.selectors import role_in
 
-from . import selectors, services
-from .compare_views import (
-    bind_selector,
-    filters_payload,
-    local_payload,
-    measured_on,
-    prefs_of,
-    query_from,
-    selector_context,
-    selector_initial,
-)
+from . import compare_page, estimate_table, questions, selectors, services
+from .compare_views import bind_selector, prefs_of, query_from, selector_context, selector_initial
 from .forms import ConfigureForm, NotesForm, PreferencesForm, SelectorForm, ThroughputForm
+from .job_tips import job_tips
 from .models import Comparison, TrainingJob, UserPreferences
+from .questions import WORKLOAD_FIELDS, measured_on  # noqa: F401  (WORKLOAD_FIELDS re-exported)
 from .state import WizardState
 
 STEPS = (("configure", "Configure"), ("providers", "Choose a provider"), ("review", "Review"), ("launch", "Launch"))
-WORKLOAD_FIELDS = selectors.WORKLOAD_FIELDS
-workload_payload = selectors.workload_payload  # step 1's saved configuration -> the API's workload
+workload_payload = questions.workload_values  # step 1's saved configuration -> the API's workload (launch uses it)
 
 
 # --- The wizard ----------------------------------------------------------------------------------
@@ -56,15 +52,15 @@ JOB_FIELDS = ("training_hours", "hours_measured_on", "gpu_count", "local_gpu_typ
 
 
 def _config_initial(request) -> dict:
-    # Method and precision are the estimator's defaults (selector.estimator.WORKLOAD_DEFAULTS); the
-    # rest is an example job to start from.
-    initial = {"model_params_b": 7, "method": WORKLOAD_DEFAULTS["method"], "precision": WORKLOAD_DEFAULTS["precision"],
-               "epochs": 3, "dataset_tokens": 10_000_000}
+    # Method, precision and epochs are the API's defaults (their one home: selector.workload.
+    # WORKLOAD_DEFAULTS); the model and dataset size are the example job compare-costs scales hours by.
+    initial = {"model_params_b": REFERENCE_WORKLOAD["model_params_b"], "dataset_tokens": REFERENCE_WORKLOAD["dataset_tokens"],
+               **{k: WORKLOAD_DEFAULTS[k] for k in ("method", "precision", "epochs")}}
     prefs = prefs_of(request.user)
     if prefs:
         initial.update({"local_gpu_type": prefs.local_gpu_type, "local_electricity_cost": prefs.local_electricity_cost,
                         "min_memory_gb": prefs.min_memory_gb, "local_power_watts": prefs.local_power_watts})
-    runs = selectors.measured_runs(request.user)
+    runs = estimate_table.measured_runs(request.user)
     if runs:  # a measured run of the user's is the first thing step 1 offers
         initial["calibrate_from"] = str(runs[0].job_id)
     return initial
@@ -72,54 +68,40 @@ def _config_initial(request) -> dict:
 
 def _config_from_form(form: ConfigureForm) -> dict:
     """Step 1's configuration: the cleaned fields, plus the calibration fields of the chosen run
-    scaled to this job (wizard.selectors.calibration_fields)."""
-    config = selectors.jsonable({k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+    scaled to this job (wizard.estimate_table.calibration_fields)."""
+    config = compare_page.jsonable({k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
     run = form.runs.get(config.get("calibrate_from") or "")
     if run is not None:
-        config.update(selectors.calibration_fields(run, workload_payload(config)))
+        config.update(estimate_table.calibration_fields(run, workload_payload(config)))
     return config
 
 
 def _configure_form(request, data) -> ConfigureForm:
-    return ConfigureForm(data, runs=selectors.measured_runs(request.user))
+    return ConfigureForm(data, runs=estimate_table.measured_runs(request.user))
 
 
-def wizard_compare_payload(config: dict, filters: dict) -> dict:
-    """Step 1 + step 2 as the API's JSON body: the hours the user knows (scaled from the GPU they
-    were measured on), else the workload (so each GPU gets its own estimate, exactly as the API does
-    it). No GPU count: each GPU model at the smallest count the job fits on."""
-    p: dict = {}
-    if config.get("training_hours"):
-        p["training_hours"] = config["training_hours"]
-        reference = measured_on(config)
-        if reference:
-            p["reference_gpu"] = reference
-    else:
-        p["workload"] = workload_payload(config)
-    if config.get("gpu_count"):
-        p["gpu_count"] = config["gpu_count"]
-    elif config.get("training_hours"):
-        p["any_gpu_count"] = True
-    p.update(local_payload(config))
-    if config.get("min_memory_gb"):
-        p["min_memory_gb"] = config["min_memory_gb"]
-    p.update(filters_payload(filters))
-    return p
+def _job_estimate(config: dict) -> dict | None:
+    """The estimate table for step 1's job (None when the job gives no workload to estimate)."""
+    try:
+        workload = questions.workload_of(config)
+    except ValueError:
+        return None
+    return estimate_table.estimate_workload(workload, gpu_count=config.get("gpu_count") or None)
 
 
 def _check_workload(form: ConfigureForm) -> dict | None:
-    """Run the API's workload validation on step 1; its errors land on the form. Returns the estimate."""
+    """Step 1's estimate, for the typed workload the form makes; a workload that cannot be estimated
+    is an error on the form (unless the user gave the hours). Returns the estimate."""
     if not form.is_valid():
         return None
     config = _config_from_form(form)
-    est = selectors.run_estimate(workload_payload(config), gpu_count=config.get("gpu_count") or None)
-    if est.errors and not config.get("training_hours"):
-        for field, errs in est.errors.items():
-            target = field if field in form.fields else None
-            for e in errs if isinstance(errs, list) else [errs]:
-                form.add_error(target, str(e))
+    try:
+        workload = questions.workload_of(config)
+    except ValueError as exc:
+        if not config.get("training_hours"):
+            form.add_error(None, str(exc))
         return None
-    return est.result
+    return estimate_table.estimate_workload(workload, gpu_count=config.get("gpu_count") or None)
 
 
 @login_required
@@ -149,7 +131,7 @@ def wizard_configure(request: HttpRequest) -> HttpResponse:
 
 def _estimate_ctx(form: ConfigureForm, estimate: dict | None) -> dict:
     cleaned = getattr(form, "cleaned_data", {}) or {}
-    featured, rest = selectors.estimate_rows(estimate, cleaned.get("local_gpu_type"))
+    featured, rest = estimate_table.estimate_rows(estimate, cleaned.get("local_gpu_type"))
     return {"estimate": estimate, "est_featured": featured, "est_rest": rest,
             "est_gpu_count": cleaned.get("gpu_count"), "est_override": cleaned.get("training_hours")}
 
@@ -168,7 +150,7 @@ def wizard_estimate(request: HttpRequest) -> HttpResponse:
 def wizard_detect_gpu(request: HttpRequest) -> HttpResponse:
     """Fill the local GPU from the GPU of the machine this app runs on; say plainly when there is none.
     Whatever else was typed is kept (the whole form is posted)."""
-    detected = selectors.detect_local_gpu()
+    detected = estimate_table.detect_local_gpu()
     data = request.POST.copy()
     if detected.gpu_name:
         data["local_gpu_type"] = detected.gpu_name
@@ -187,7 +169,7 @@ def _wizard_filters(request, state: WizardState) -> SelectorForm:
         for job_field in JOB_FIELDS:
             form.fields.pop(job_field)  # step 1 holds the job
         if form.is_valid():
-            state.set_filters(selectors.jsonable({k: v for k, v in form.cleaned_data.items() if k in SelectorForm.base_fields}))
+            state.set_filters(compare_page.jsonable({k: v for k, v in form.cleaned_data.items() if k in SelectorForm.base_fields}))
         return form
     initial = selector_initial(request)
     for job_field in JOB_FIELDS:
@@ -209,8 +191,13 @@ def wizard_providers(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _wizard_select(request, state)
     form = _wizard_filters(request, state)
-    payload = wizard_compare_payload(state.config, getattr(form, "cleaned_data", {}))
-    ctx = selector_context(request, form, payload, reverse("wizard:providers"), mode="wizard")
+    query, errors = None, {}
+    if not form.errors:
+        try:
+            query = questions.wizard_query(state.config, form.cleaned_data)
+        except ValueError as exc:  # a job kept from before that no longer makes a workload
+            errors = {"job": [f"{exc} Change the job in step 1."]}
+    ctx = selector_context(request, form, query, reverse("wizard:providers"), mode="wizard", errors=errors)
     state.set_shown_prices(ctx["options"] + [o for g in ctx["groups"] for o in g.others])
     ctx.update({"steps": _steps("providers", state), "config": state.config, "measured_on": measured_on(state.config),
                 "selected_id": (state.selection or {}).get("option", {}).get("id")})
@@ -221,38 +208,48 @@ def wizard_providers(request: HttpRequest) -> HttpResponse:
 def _wizard_select(request, state: WizardState) -> HttpResponse:
     """"Select" on an option: look the id up in a fresh comparison; never trust a price from the form."""
     option_id = (request.POST.get("option_id") or "").strip()
-    filters = state.filters or {}
-    payload = wizard_compare_payload(state.config, filters)
-    outcome = selectors.run_comparison(payload)
-    option = selectors.find_option(outcome.result, option_id) if option_id else None
     back = reverse("wizard:providers")
+    try:
+        outcome = compare_page.compare(questions.wizard_query(state.config, state.filters or {}))
+    except ValueError as exc:
+        messages.error(request, f"{exc} Change the job in step 1.")
+        return redirect("wizard:configure")
+    option = compare_page.find_option(outcome.result, option_id) if option_id else None
     if option is None:
         messages.error(request, "That option is no longer offered (its price or availability changed). "
                                 "The comparison below is fresh: choose again.")
         return redirect(back)
     shown = state.shown_prices.get(str(option["id"]))
-    if shown and selectors.dec(shown[0]) != selectors.dec(option.get("hourly_rate")):
-        messages.warning(request, f"The price changed since the list was shown: now ${selectors.dec(option['hourly_rate']):,.2f}/h "
-                                  f"(was ${selectors.dec(shown[0]):,.2f}/h), total ${selectors.dec(option['total_cost']):,.2f}.")
-    item = services.comparison_record(user=request.user, kind=Comparison.Kind.SELECTION, payload=payload,
+    if shown and dec(shown[0]) != dec(option.get("hourly_rate")):
+        messages.warning(request, f"The price changed since the list was shown: now {rate(option['hourly_rate'])} "
+                                  f"(was {rate(shown[0])}), total {money(option['total_cost'])}.")
+    item = services.comparison_record(user=request.user, kind=Comparison.Kind.SELECTION, payload=outcome.body,
                                       result=outcome.result, chosen=option)
-    state.set_selection(option, item.pk, payload)
+    state.set_selection(option, item.pk, outcome.body)
     return redirect("wizard:review")
 
 
-def _fresh_selection(state: WizardState):
+def _selection_query(state: WizardState) -> CompareQuery | None:
+    """The question the selection was made for (kept as its API body); None if it no longer reads."""
+    try:
+        return CompareQuery.from_validated(state.selection["payload"])
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        return None
+
+
+def _fresh_selection(state: WizardState, query: CompareQuery | None):
     """The selected option re-priced now: (fresh option or None, fresh result, change note)."""
     sel = state.selection
-    outcome = selectors.run_comparison(sel["payload"])
-    fresh = selectors.find_option(outcome.result, sel["option"]["id"])
+    result = compare_page.compare(query).result if query is not None else None
+    fresh = compare_page.find_option(result, sel["option"]["id"])
     note = ""
     if fresh is None:
         note = "The option you selected is no longer offered. Choose again."
     else:
-        old, new = selectors.dec(sel["option"].get("total_cost")), selectors.dec(fresh.get("total_cost"))
-        if old != new:
-            note = f"The price changed since you selected it: the total is now ${new:,.2f} (was ${old:,.2f})."
-    return fresh, outcome.result, note
+        old, new = sel["option"].get("total_cost"), fresh.get("total_cost")
+        if dec(old) != dec(new):
+            note = f"The price changed since you selected it: the total is now {money(new)} (was {money(old)})."
+    return fresh, result, note
 
 
 @login_required
@@ -265,7 +262,8 @@ def wizard_review(request: HttpRequest) -> HttpResponse:
     if not state.selection:
         messages.info(request, "Choose a provider first.")
         return redirect("wizard:providers")
-    fresh, result, note = _fresh_selection(state)
+    query = _selection_query(state)
+    fresh, result, note = _fresh_selection(state, query)
     if fresh is None:
         state.clear_selection()
         messages.error(request, note)
@@ -274,22 +272,21 @@ def wizard_review(request: HttpRequest) -> HttpResponse:
         # Keep the fresh price; the review shows (and a launch records) what is true now.
         state.set_selection(fresh, state.selection.get("comparison_id"), state.selection["payload"])
         messages.warning(request, note)
-    recommended = selectors.summary_option(result, "recommended")
+    recommended = compare_page.summary_option(result, "recommended")
     if request.method == "POST":
         if note:
             return redirect("wizard:review")  # the user must see the new price before launching
-        est = selectors.run_estimate(workload_payload(state.config), gpu_count=state.config.get("gpu_count") or None)
         job = services.job_create(user=request.user, configuration=state.config, chosen=fresh, recommended=recommended,
-                                  estimate=est.result, selection_id=state.selection.get("comparison_id"))
+                                  estimate=_job_estimate(state.config), selection_id=state.selection.get("comparison_id"))
         state.set_job(job.pk)
         messages.success(request, "Training job recorded: ready to launch.")
         return redirect("wizard:launch")
     return render(request, "wizard/review.html", {
         "steps": _steps("review", state), "config": state.config, "option": fresh, "recommended": recommended,
         "summary": (result or {}).get("summary") or {},
-        "versus": selectors.compare_to_recommended(fresh, recommended), "guide": GUIDES.get(fresh.get("provider")),
+        "versus": compare_page.compare_to_recommended(fresh, recommended), "guide": GUIDES.get(fresh.get("provider")),
         "config_rows": selectors.config_rows(state.config), "filters": state.filters or {},
-        "job_tips": selectors.job_tips(result, state.selection["payload"]), "updated_at": timezone.now(),
+        "job_tips": job_tips(result, query), "updated_at": timezone.now(),
     })
 
 

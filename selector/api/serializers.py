@@ -27,7 +27,14 @@ from selector.api.fields import (  # noqa: F401  (re-exported for the wizard and
     _form_input,
 )
 from selector.engine import SORTS
-from selector.query import LIMIT_MAX, CompareQuery, InstancesQuery, gpus_named
+from selector.query import (
+    DEFAULT_ELECTRICITY_USD_PER_KWH,
+    LIMIT_MAX,
+    TRAINING_HOURS_MAX,
+    CompareQuery,
+    InstancesQuery,
+    gpus_named,
+)
 
 
 def _gpu_names() -> list[str]:
@@ -154,11 +161,12 @@ class _PageFields(serializers.Serializer):
 
 
 class CompareCostsInputSerializer(_FilterFields, _PageFields):
-    training_hours = StrictNumberField(gt=0, max_value=10000, required=False,
-                                       help_text="Hours of training (> 0, at most 10000), excluding setup; on the reference GPU if given.")
+    training_hours = StrictNumberField(gt=0, max_value=TRAINING_HOURS_MAX, required=False,
+                                       help_text=f"Hours of training (> 0, at most {TRAINING_HOURS_MAX}), excluding setup; "
+                                                 "on the reference GPU if given.")
     local_gpu_type = GpuModelField(required=False, allow_null=True, allow_blank=True,
                                    help_text='Your own GPU ("RTX 4090"): adds the "local" option.')
-    local_electricity_cost = StrictNumberField(required=False, min_value=0, max_value=10, default=0.15,
+    local_electricity_cost = StrictNumberField(required=False, min_value=0, max_value=10, default=DEFAULT_ELECTRICITY_USD_PER_KWH,
                                                help_text="USD per kWh.")
     local_power_watts = StrictNumberField(required=False, allow_null=True, gt=0, max_value=10000,
                                           help_text="Power draw of the local GPU, W (> 0; default: its board power).")

@@ -96,12 +96,11 @@ def test_include_inference_endpoints_must_be_a_boolean(seeded, api):
 
 
 def test_the_wizard_lists_the_per_token_option_for_a_fine_tune(seeded):
-    from wizard.selectors import run_comparison
-    from wizard.views import wizard_compare_payload
+    from wizard.compare_page import compare
+    from wizard.questions import wizard_query
 
-    payload = wizard_compare_payload({"model_params_b": 7, "method": "lora", "dataset_tokens": 20_000_000,
-                                      "epochs": 1}, {})
-    outcome = run_comparison(payload)
+    query = wizard_query({"model_params_b": 7, "method": "lora", "dataset_tokens": 20_000_000, "epochs": 1}, {})
+    outcome = compare(query)
     assert not outcome.errors, outcome.errors
     ft = [o for o in outcome.options if o["billing"] == "per_token"]
     assert len(ft) == 1 and ft[0]["provider_name"] == "Together AI fine-tuning"

@@ -83,10 +83,10 @@ def test_choosing_the_run_calibrates_the_whole_wizard(owner_client, owner):
     assert r.status_code == 302
     config = owner_client.session[KEY]["config"]
     assert config["measured_gpu_type"] == "rtx-4090" and config["measured_tokens_per_second"] == pytest.approx(6000, rel=1e-3)
-    from wizard.views import wizard_compare_payload
+    from wizard.questions import wizard_query
 
-    workload = wizard_compare_payload(config, {})["workload"]
-    assert workload["measured_gpu_type"] == "rtx-4090" and workload["measured_gpu_count"] == 1
+    workload = wizard_query(config, {}).workload  # the typed question step 2 asks
+    assert workload.measured_gpu_type == "rtx-4090" and workload.measured_gpu_count == 1
     assert owner_client.get("/wizard/providers/").status_code == 200
     review_rows = dict(selectors.config_rows(config))
     assert review_rows["Calibrated from your run"].startswith("6,000 tokens/s for this job on 1× rtx-4090")

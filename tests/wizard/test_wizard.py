@@ -77,7 +77,7 @@ def test_known_hours_override_the_estimate(owner_client, prices):
     configure(owner_client, training_hours="12")
     body = owner_client.get("/wizard/providers/").content.decode()
     # Measured on the local GPU by default (issue #13): an RTX 4090 trains 12 h, an H100 far less.
-    assert "12.0 h (your hours, measured on RTX 4090)" in body
+    assert "12 h (your hours, measured on RTX 4090)" in body  # one hours format (issue #10)
     assert "12 h" in body and "Hours measured on RTX 4090" in body
 
 
@@ -85,7 +85,7 @@ def test_known_hours_can_be_the_same_on_every_gpu(owner_client, prices):
     configure(owner_client, training_hours="12", hours_measured_on="same")
     body = owner_client.get("/wizard/providers/?view=table").content.decode()
     table = body[body.index("<tbody>"):body.index("</tbody>")]
-    assert "12.0 h (your hours)" in body and "The same 12 h on every GPU" in body
+    assert "12 h (your hours)" in body and "The same 12 h on every GPU" in body
     assert table.count("12 h") == table.count("<tr")  # every option trains for the hours the user knows
 
 

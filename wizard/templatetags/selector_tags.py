@@ -1,46 +1,20 @@
-"""Small display helpers: money, hours, and the availability mark (colour + shape + word)."""
-
-from decimal import Decimal
+"""Small display helpers: money, rates, hours, ages (``selector.formatting``), timestamps, and the
+availability mark (colour + shape + word)."""
 
 from django import template
 from django.utils.html import format_html
 
-from wizard.selectors import AVAILABILITY, TYPICAL_MEANING, TYPICAL_WORDS, age_words, dec
+from selector import formatting
+from selector.formatting import dec
+from wizard.compare_page import AVAILABILITY, TYPICAL_MEANING, TYPICAL_WORDS
 
 register = template.Library()
 
-
-@register.filter
-def usd(value) -> str:
-    d = dec(value)
-    if d is None:
-        return "—"
-    sign = "-" if d < 0 else ""
-    return f"{sign}${abs(d):,.2f}"
-
-
-@register.filter
-def usd_rate(value) -> str:
-    """Hourly rates keep fractions of a cent when they have them ($0.1234/h)."""
-    d = dec(value)
-    if d is None:
-        return "—"
-    if d == d.quantize(Decimal("0.01")) or d >= 10:
-        return f"${d:,.2f}/h"
-    return f"${d.normalize():f}/h"
-
-
-@register.filter
-def hours(value) -> str:
-    d = dec(value)
-    if d is None:
-        return "—"
-    h = float(d)
-    if h < 1:
-        return f"{round(h * 60)} min"
-    if h < 10:
-        return f"{h:.1f} h"
-    return f"{h:,.0f} h"
+# Money, rates, hours and ages have one formatter each (selector.formatting); these filters are them.
+register.filter("usd", formatting.money)
+register.filter("usd_rate", formatting.rate)
+register.filter("hours", formatting.hours)
+register.filter("age", formatting.age)
 
 
 @register.filter
@@ -56,11 +30,6 @@ def when(value) -> str:
     if d.hour == 0 and d.minute == 0 and d.second == 0:
         return f"{d:%Y-%m-%d}"
     return f"{d:%Y-%m-%d %H:%M} UTC"
-
-
-@register.filter
-def age(seconds) -> str:
-    return age_words(seconds)
 
 
 @register.filter

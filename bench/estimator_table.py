@@ -3,8 +3,9 @@
     python -m bench.estimator_table
 
 The "before" column is bench/data/estimator_before.json (the estimator before issue 14, default
-request); "now" is the current selector.estimator. tests/selector/test_throughput_measurements.py
-checks that docs/estimator.md shows the current figures.
+request), "2026-12-01 start" is bench/data/estimator_2026-12-01_start.json (the estimator at the
+start of that day's revision, commit 7b1ce40); "now" is the current selector.estimator.
+tests/selector/test_throughput_measurements.py checks that docs/estimator.md shows the current figures.
 """
 
 from __future__ import annotations
@@ -19,13 +20,19 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from selector.measurements import accuracy_table, summary_lines  # noqa: E402
 
 BEFORE_FILE = Path(__file__).resolve().parent / "data" / "estimator_before.json"
+START_FILE = Path(__file__).resolve().parent / "data" / "estimator_2026-12-01_start.json"
 
 
 def before() -> dict[str, float]:
     return json.loads(BEFORE_FILE.read_text())["tokens_per_second_per_gpu"]
 
 
+def start() -> dict[str, float]:
+    """The estimator at the start of the 2026-12-01 revision (commit 7b1ce40), default request."""
+    return json.loads(START_FILE.read_text())["tokens_per_second_per_gpu"]
+
+
 if __name__ == "__main__":
-    print("\n".join(summary_lines(before())))
+    print("\n".join(summary_lines(before(), start())))
     print()
     print(accuracy_table(before()))

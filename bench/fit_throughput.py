@@ -5,7 +5,7 @@
 
 Least squares on log(estimated / published) tokens per second per GPU over the ``fit`` rows of
 ``selector/data/throughput_measurements.csv`` (holdout and excluded rows are never seen), summed
-over two requests per row, with a steep extra penalty for any row off by more than 1.8x: the
+over two requests per row, with a steep extra penalty for any row off by more than 1.7x: the
 default request (model size, method, GPU and count only: what the
 acceptance check uses) and the row's own settings (sequence length, micro-batch, checkpointing).
 Nelder-Mead in log-parameter space, pure Python (no numpy on these machines). Paste the printed
@@ -38,8 +38,9 @@ def objective(logp: list[float], fit_rows) -> float:
         for default in (True, False):
             est = estimated_per_gpu(m, default=default, fit=fit)
             err = math.log(est / m.tokens_per_second_per_gpu)
-            # Squared log error, plus a steep penalty past 1.8x either way (the check allows 2x).
-            total += err**2 + 20 * max(0.0, abs(err) - math.log(1.8)) ** 2
+            # Squared log error, plus a steep penalty past 1.7x either way (the check allows 2x on
+            # every row; 1.7 leaves room for the rows the fit never sees).
+            total += err**2 + 50 * max(0.0, abs(err) - math.log(1.7)) ** 2
     return total / len(fit_rows)
 
 
@@ -105,9 +106,14 @@ def main() -> None:
         for k, v in fit.items():
             print(f'    "{k}": {v:.3g},')
         print("}")
-    ratios = [m.tokens_per_second_per_gpu / estimated_per_gpu(m, fit=fit) for m in rows("fit")]
-    lo, hi = math.floor(quantile(ratios, 0.09) * 100) / 100, math.ceil(quantile(ratios, 0.91) * 100) / 100
+    def band(ms) -> tuple[float, float]:
+        ratios = [m.tokens_per_second_per_gpu / estimated_per_gpu(m, fit=fit) for m in ms]
+        return (math.floor(quantile(ratios, 0.09) * 100) / 100, math.ceil(quantile(ratios, 0.91) * 100) / 100)
+
+    lo, hi = band(rows("fit"))
     print(f"BAND = ({lo:.2f}, {hi:.2f})  # 9th/91st percentile of measured/estimated, rounded outwards")
+    kinds = {kind: band([m for m in rows("fit") if m.kind == kind]) for kind in ("pretraining", "fine-tuning")}
+    print("BAND_BY_KIND = {" + ", ".join(f'"{k}": ({b[0]:.2f}, {b[1]:.2f})' for k, b in kinds.items()) + "}")
     report(fit)
 
 

@@ -111,12 +111,16 @@ def median_abs_error(ms: list[Measurement], **kw) -> float:
     return statistics.median(abs(error(m, **kw)) for m in ms)
 
 
-def ratio_band_coverage(ms: list[Measurement], band: tuple[float, float], **kw) -> float:
-    """Share of rows whose published value lies inside the band around the estimate."""
+def ratio_band_coverage(ms: list[Measurement], band: tuple[float, float] | None = None, **kw) -> float:
+    """Share of rows whose published value lies inside the band around the estimate (each row's
+    own band, ``selector.estimator.band_for``, unless ``band`` is given)."""
+    from selector.estimator import band_for
+
     inside = 0
     for m in ms:
         est = estimated_per_gpu(m, **kw)
-        if band[0] * est <= m.tokens_per_second_per_gpu <= band[1] * est:
+        lo, hi = band if band is not None else band_for(m.method)
+        if lo * est <= m.tokens_per_second_per_gpu <= hi * est:
             inside += 1
     return inside / len(ms)
 
@@ -127,7 +131,7 @@ def _fmt(v: float) -> str:
 
 def accuracy_table(before: dict[str, float]) -> str:
     """The docs table: every row, published vs the default estimate before issue 14 and now."""
-    from selector.estimator import BAND
+    from selector.estimator import band_for
 
     lines = ["| Row | Split | Method | Model | GPU x count | Published tok/s/GPU | Before | Error before | Now (band) | Error now |",
              "|---|---|---|---|---|---|---|---|---|---|"]
@@ -136,19 +140,20 @@ def accuracy_table(before: dict[str, float]) -> str:
         old = before.get(m.id)
         old_cell = _fmt(old) if old else "-"
         old_err = f"{old / m.tokens_per_second_per_gpu - 1:+.0%}" if old else "-"
-        band = f"{_fmt(est * BAND[0])}-{_fmt(est * BAND[1])}"
+        lo, hi = band_for(m.method)
+        band = f"{_fmt(est * lo)}-{_fmt(est * hi)}"
         lines.append(f"| {m.id} | {m.split} | {m.method} | {m.model} | {GPUS_BY_SLUG[m.gpu].name} x {m.gpu_count} | "
                      f"{_fmt(m.tokens_per_second_per_gpu)} | {old_cell} | {old_err} | {_fmt(est)} ({band}) | "
                      f"{est / m.tokens_per_second_per_gpu - 1:+.0%} |")
     return "\n".join(lines)
 
 
-def summary_lines(before: dict[str, float]) -> list[str]:
-    """Median and max absolute error of the default estimate, before and now, by split and kind."""
-    from selector.estimator import BAND
-
-    out = ["| Rows | n | Median abs. error before | Median now | Max before | Max now | Inside band now |",
-           "|---|---|---|---|---|---|---|"]
+def summary_lines(before: dict[str, float], start: dict[str, float] | None = None) -> list[str]:
+    """Median and max absolute error of the default estimate, before issue 14, at the start of the
+    2026-12-01 revision (``start``, when given) and now, by split and kind, with the band's coverage."""
+    mid = " Median 2026-12-01 start |" if start is not None else ""
+    out = [f"| Rows | n | Median abs. error before |{mid} Median now | Max before | Max now | Inside band now |",
+           "|---|---|---|---|---|---|---|" + ("---|" if start is not None else "")]
     groups = [("fit", None), ("holdout", None), ("fit", "pretraining"), ("fit", "fine-tuning"),
               ("holdout", "pretraining"), ("holdout", "fine-tuning"), ("fit+holdout", None)]
     for split, kind in groups:
@@ -156,6 +161,9 @@ def summary_lines(before: dict[str, float]) -> list[str]:
         now = [abs(error(m)) for m in ms]
         old = [abs(before[m.id] / m.tokens_per_second_per_gpu - 1) for m in ms]
         label = f"{split}{' ' + kind if kind else ''}"
-        out.append(f"| {label} | {len(ms)} | {statistics.median(old):.1%} | {statistics.median(now):.1%} | "
-                   f"{max(old):.0%} | {max(now):.0%} | {ratio_band_coverage(ms, BAND):.0%} |")
+        mid = ""
+        if start is not None:
+            mid = f" {statistics.median(abs(start[m.id] / m.tokens_per_second_per_gpu - 1) for m in ms):.1%} |"
+        out.append(f"| {label} | {len(ms)} | {statistics.median(old):.1%} |{mid} {statistics.median(now):.1%} | "
+                   f"{max(old):.0%} | {max(now):.0%} | {ratio_band_coverage(ms):.0%} |")
     return out

@@ -6,6 +6,7 @@ count: nothing else) and compared in tokens/s per GPU. ``fit`` rows were used to
 ``python -m bench.estimator_table``; the last test keeps them in step.
 """
 
+import hashlib
 import json
 import statistics
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pricing.gpus import GPUS_BY_SLUG
-from selector.estimator import BAND, estimate_training, memory_per_gpu, resolve_checkpointing
+from selector.estimator import BAND_BY_KIND, band_for, estimate_training, memory_per_gpu, resolve_checkpointing
 from selector.measurements import (
     SPLITS,
     accuracy_table,
@@ -33,6 +34,19 @@ ROW_LIMIT = 2.0  # no single row off by more than 2x either way
 
 def before() -> dict:
     return json.loads((ROOT / "bench" / "data" / "estimator_before.json").read_text())["tokens_per_second_per_gpu"]
+
+
+def start() -> dict:
+    return json.loads((ROOT / "bench" / "data" / "estimator_2026-12-01_start.json").read_text())["tokens_per_second_per_gpu"]
+
+
+# Rows added on 2026-12-01 took their split from this rule, fixed before any fit saw them
+# (docs/estimator.md, "Split rule"): holdout when sha256(id) is divisible by 3, fit otherwise.
+RULE_ROWS_FROM = "phs-sm-mistral7b-qlora-a10g"
+
+
+def rule_split(row_id: str) -> str:
+    return "holdout" if int(hashlib.sha256(row_id.encode()).hexdigest(), 16) % 3 == 0 else "fit"
 
 
 def test_the_data_file_has_sourced_rows_across_methods_gpus_and_counts():
@@ -63,24 +77,27 @@ def test_the_default_estimate_is_within_20_percent_median_and_2x_on_every_row(sp
         assert 1 / ROW_LIMIT <= 1 + e <= ROW_LIMIT, (row_id, e)
 
 
-def test_pretraining_is_within_20_percent_median_on_fit_and_holdout_rows():
-    for split in ("fit", "holdout"):
-        ms = [m for m in rows(split) if m.kind == "pretraining"]
-        assert statistics.median(abs(error(m)) for m in ms) <= MEDIAN_LIMIT
+@pytest.mark.parametrize("split", ["fit", "holdout"])
+def test_pretraining_is_within_20_percent_median(split):
+    ms = [m for m in rows(split) if m.kind == "pretraining"]
+    assert statistics.median(abs(error(m)) for m in ms) <= MEDIAN_LIMIT
 
 
-def test_fine_tuning_is_within_20_percent_with_the_runs_settings_but_not_with_the_default_request():
-    """Known gap (docs/estimator.md, "What does not hold"): the published fine-tunes ran with
-    gradient checkpointing on where it was not needed (torchtune, Qwen and Answer.AI recipes turn it
-    on by default) while the default request's "auto" turns it off when the job fits, so on 40-80 GB
-    cards the default estimate is ~1.4x faster than those runs. With each run's own settings the
-    model is within 20%; with the default request the median over all fine-tuning rows is ~22% and
-    over the holdout fine-tuning rows ~39%. This test pins the figures so a change shows."""
-    ms = [m for m in rows() if m.split != "excluded" and m.kind == "fine-tuning"]
-    assert statistics.median(abs(error(m, default=False)) for m in ms) <= MEDIAN_LIMIT
+@pytest.mark.xfail(strict=True, reason=(
+    "Not met (docs/estimator.md, 'What does not hold'): the held-back fine-tuning rows are ~22% off "
+    "(median) with the default request; with each run's own micro-batch and sequence length they are ~14%. "
+    "strict: this starts failing, on purpose, the day the estimate meets the issue's 20%."))
+def test_fine_tuning_is_within_20_percent_median_on_the_held_back_rows():
+    ms = [m for m in rows("holdout") if m.kind == "fine-tuning"]
+    assert statistics.median(abs(error(m)) for m in ms) <= MEDIAN_LIMIT
+
+
+def test_held_back_fine_tuning_stays_where_it_is_and_is_within_20_percent_with_the_runs_settings():
+    """Pins today's figures so a change shows: the default request ~22% (acceptance is 20%), each
+    run's own settings (sequence length, micro-batch, checkpointing) ~14%."""
+    ms = [m for m in rows("holdout") if m.kind == "fine-tuning"]
     assert statistics.median(abs(error(m)) for m in ms) <= 0.25
-    holdout = [m for m in rows("holdout") if m.kind == "fine-tuning"]
-    assert statistics.median(abs(error(m, default=False)) for m in holdout) <= MEDIAN_LIMIT
+    assert statistics.median(abs(error(m, default=False)) for m in ms) <= MEDIAN_LIMIT
 
 
 def test_with_each_runs_own_settings_holdout_rows_are_closer_still():
@@ -90,8 +107,21 @@ def test_with_each_runs_own_settings_holdout_rows_are_closer_still():
 
 def test_about_80_percent_of_published_values_fall_inside_the_band():
     ms = [m for m in rows() if m.split != "excluded"]
-    assert 0.75 <= ratio_band_coverage(ms, BAND) <= 0.9
-    assert 0.75 <= ratio_band_coverage(rows("fit"), BAND) <= 0.9
+    assert 0.75 <= ratio_band_coverage(ms) <= 0.9
+    assert 0.75 <= ratio_band_coverage(rows("fit")) <= 0.9
+    for kind in BAND_BY_KIND:
+        assert 0.75 <= ratio_band_coverage([m for m in rows("fit") if m.kind == kind]) <= 0.92, kind
+    assert band_for("pretrain") == BAND_BY_KIND["pretraining"] and band_for("qlora") == BAND_BY_KIND["fine-tuning"]
+
+
+def test_rows_added_on_2026_12_01_took_their_split_from_the_rule():
+    ms = load_measurements()
+    first = next(i for i, m in enumerate(ms) if m.id == RULE_ROWS_FROM)
+    added = [m for m in ms[first:]]
+    assert len(added) >= 7
+    for m in added:
+        assert m.split == rule_split(m.id), m.id
+    assert {"l4", "a10"} <= {m.gpu for m in added}
 
 
 def test_the_api_default_request_is_what_the_table_measures():
@@ -126,5 +156,5 @@ def test_the_published_7b_memory_figures_agree_with_the_fit_checks():
 def test_the_tables_in_docs_match_the_estimator():
     """docs/estimator.md shows these tables; regenerate with ``python -m bench.estimator_table``."""
     docs = (ROOT / "docs" / "estimator.md").read_text()
-    for line in [*summary_lines(before()), *accuracy_table(before()).splitlines()]:
+    for line in [*summary_lines(before(), start()), *accuracy_table(before()).splitlines()]:
         assert line in docs, f"docs/estimator.md is out of date: {line}"

@@ -318,6 +318,9 @@ TOGETHER_AVAILABILITY_MODELS = [m.strip() for m in os.environ.get(
 PRICE_SNAPSHOT_MAX_BYTES = envint("PRICE_SNAPSHOT_MAX_BYTES", 256 * 1024 * 1024)
 # The API's one answer cache (rendered compare-costs / instances JSON, held on the priced snapshot
 # and gone with it when a poll lands): at most this many bytes per process.
+# Each process re-reads the providers' price pointers at most this often (seconds, 0 = every read):
+# a burst of API requests costs no query; a poll that lands is seen at most this late.
+PRICE_POINTERS_CACHE_SECONDS = float(os.environ.get("PRICE_POINTERS_CACHE_SECONDS", "1") or 0)
 COMPARE_ANSWER_CACHE_MAX_BYTES = envint("COMPARE_ANSWER_CACHE_MAX_BYTES", 16 * 1024 * 1024)
 # Called with a poll's id once a successful poll is committed (pricing imports no app above it).
 PRICE_POLL_HANDOFF = "alerts.tasks.enqueue_evaluation"

@@ -22,5 +22,8 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/mi
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/min"}}  # noqa: F405
 # The suite shares one in-process cache: the limits are tested with their own small values.
 PAGE_THROTTLE_ANON = "100000/min"
+# Tests seed a poll and ask at once: the pointers are read on every request (their hold is tested
+# in tests/pricing/test_pointer_ttl.py).
+PRICE_POINTERS_CACHE_SECONDS = 0
 LOGIN_MAX_FAILURES_PER_USERNAME = 100000
 LOGIN_MAX_FAILURES_PER_ADDRESS = 100000

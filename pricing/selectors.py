@@ -5,9 +5,14 @@ no scan of history).
 The current offers are held per process until a provider's pointer moves (gpuhunt keeps its
 catalog in memory the same way): reading the latest prices then costs one small query for the
 pointers, whatever the number of offers or the size of the history. Offers are never updated in
-place, so held offers cannot go stale without the pointers (the key) changing. It is the one cache
-of this module: one snapshot, bounded by ``PRICE_SNAPSHOT_MAX_BYTES``, keyed by the pointers it was
-read for (tests/pricing/test_snapshot.py: hit, miss, a poll landing in between, two threads).
+place, so held offers cannot go stale without the pointers (the key) changing. One snapshot is
+held, bounded by ``PRICE_SNAPSHOT_MAX_BYTES``, keyed by the pointers it was read for
+(tests/pricing/test_snapshot.py: hit, miss, a poll landing in between, two threads).
+
+The pointers themselves are re-read at most every ``PRICE_POINTERS_CACHE_SECONDS`` (default 1 s,
+monotonic clock; 0: every read) per process, so a burst of API requests costs no query: a poll
+that lands (or fails) is seen at most that late. Ages and stale flags are still computed from the
+current time on every read (tests/pricing/test_pointer_ttl.py).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -280,13 +286,38 @@ def held_snapshot_bytes() -> int:
     return held.nbytes if held is not None else 0
 
 
+_pointers: tuple[float, list[ProviderState]] | None = None  # (monotonic time read, states)
+
+
+def pointers_cache_seconds() -> float:
+    return float(getattr(settings, "PRICE_POINTERS_CACHE_SECONDS", 0) or 0)
+
+
 def _provider_states() -> list[ProviderState]:
-    return list(ProviderState.objects.select_related("current_poll", "last_attempt"))
+    """Every provider's state with its current and last polls: read again when the held ones are
+    older than PRICE_POINTERS_CACHE_SECONDS (the held list is never changed, only replaced)."""
+    global _pointers
+    ttl = pointers_cache_seconds()
+    if ttl > 0:
+        held = _pointers
+        now = time.monotonic()
+        if held is not None and 0 <= now - held[0] < ttl:
+            return held[1]
+    states = list(ProviderState.objects.select_related("current_poll", "last_attempt"))
+    if ttl > 0:
+        _pointers = (now, states)
+    return states
+
+
+def forget_pointers() -> None:
+    """The next read re-reads the pointers (a poll recorded in this process, a test)."""
+    global _pointers
+    _pointers = None
 
 
 def latest_snapshot(*, providers: list[str] | None = None, gpu_slugs: list[str] | None = None) -> Snapshot:
-    """The latest prices: one query for the pointers, plus one to read the offers when a poll has
-    landed since this process last read them. ``providers`` / ``gpu_slugs`` keep only those offers
+    """The latest prices: one query for the pointers (none while they are held, see the module
+    docstring), plus one to read the offers when a poll has landed since this process last read them. ``providers`` / ``gpu_slugs`` keep only those offers
     (the key then says so)."""
     states = _provider_states()
     pointers = _pointers_key(states)

@@ -431,13 +431,21 @@ def explain(recommended: Option | None, cheapest: Option | None, choosable: list
 
 def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareParams = CompareParams(),
             excluded: Iterable[Exclusion] = ()) -> Comparison:
-    """Price, filter (unavailable when not wanted, does-not-fit), rank and pick."""
+    """Price, filter (unavailable when not wanted, does-not-fit), rank and pick.
+
+    The same rules as ``price_option``, ``sort_options`` and the ``pick_*`` functions, done once per
+    option: ``hours_for`` once per (GPU, count), each distinct cloud cost (rate, hours, setup,
+    increment) computed once, and the sort and pick keys built once per option."""
     excluded_out = list(excluded)
     priced: list[Option] = []
     rounded: dict[float, float] = {}  # round_hours per distinct hours (flat hours: one for all)
     asked: dict[tuple[str, int], HoursResult] = {}
+    extras: dict[int, tuple] = {}  # per HoursResult: its rounded band and overhead
+    costs: dict[tuple, tuple[Decimal, Decimal]] = {}  # (rate_e4, hours, setup, increment) -> (total, billed)
+    include_unavailable = params.include_unavailable
+    append = priced.append
     for opt in inputs:
-        if opt.availability == "unavailable" and not params.include_unavailable:
+        if opt.availability == "unavailable" and not include_unavailable:
             excluded_out.append(Exclusion(opt.id, opt.provider, opt.gpu_type, "unavailable",
                                           "Unavailable right now (include_unavailable is false)"))
             continue
@@ -458,24 +466,66 @@ def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareP
         training = rounded.get(hours.hours)
         if training is None:
             training = rounded[hours.hours] = round_hours(hours.hours)
-        priced.append(price_option(opt, hours, training=training))
+        if opt.rate_e4 is None or opt.fixed_total is not None or opt.is_local:
+            append(price_option(opt, hours, training=training))
+            continue
+        key = (opt.rate_e4, training, opt.setup_minutes[1], opt.billing_increment_seconds)
+        cost = costs.get(key)
+        if cost is None:
+            fast = cloud_cost_cents(opt.rate_e4, round(training * 1000), opt.setup_minutes[1],
+                                    opt.billing_increment_seconds)
+            if fast is None:  # an exact half-cent: the Decimal sum decides (price_option)
+                o = price_option(opt, hours, training=training)
+                cost = (o.total_cost, o.billed_hours)
+            else:
+                cost = (Decimal(fast[0]).scaleb(-2), Decimal(fast[1]) / _MS_PER_HOUR)
+            costs[key] = cost
+        extra = extras.get(id(hours))
+        if extra is None:
+            extra = extras[id(hours)] = (
+                round_hours(hours.low) if hours.low is not None else None,
+                round_hours(hours.high) if hours.high is not None else None,
+                round_hours(hours.overhead_hours) if hours.overhead_hours is not None else None,
+                hours.min_gpu_count)
+        append(Option(input=opt, training_hours=training, total_cost=cost[0], billed_hours=cost[1],
+                      hours_low=extra[0], hours_high=extra[1], overhead_hours=extra[2], min_gpu_count=extra[3]))
 
-    options = sort_options(priced, params.sort)
-    choosable = [o for o in options if may_choose(o, params)]
-    cheapest = pick_cheapest(choosable)
-    fastest = pick_fastest(choosable)
-    finishes_first = pick_finishes_first(choosable)
+    # Each option's finish time once (a property otherwise computed in every key).
+    finish = {id(o): o.input.setup_minutes[1] / 60 + o.training_hours for o in priced}
+    sort = params.sort
+    if sort == "speed":
+        options = sorted(priced, key=lambda o: (o.input.setup_minutes[1], o.total_cost, finish[id(o)], o.input.id))
+    elif sort == "finish":
+        options = sorted(priced, key=lambda o: (finish[id(o)], o.total_cost, o.input.id))
+    elif sort == "availability":
+        options = sorted(priced, key=lambda o: (*_availability_key(o.input), o.total_cost, o.input.id))
+    else:
+        options = sorted(priced, key=lambda o: (o.total_cost, finish[id(o)], o.input.id))
+    allow_interruptible = params.allow_interruptible
+    choosable = [o for o in options if o.input.availability != "unavailable"
+                 and (allow_interruptible or not o.input.interruptible)]
+    if sort == "cost" or sort not in SORTS:  # already in cheapest order: the first choosable one
+        cheapest = choosable[0] if choosable else None
+    else:
+        cheapest = min(choosable, key=lambda o: (o.total_cost, finish[id(o)], o.input.id), default=None)
+    fastest = min(choosable, key=lambda o: (o.input.setup_minutes[1], o.total_cost, o.input.id), default=None)
+    finishes_first = min(choosable, key=lambda o: (finish[id(o)], o.total_cost, o.input.id), default=None)
     recommended = pick_recommended(choosable, cheapest)
     local = next((o for o in options if o.input.is_local), None)
     amount = percent = None
     if local is not None and recommended is not None:
         amount = local.total_cost - recommended.total_cost
         percent = (amount / local.total_cost * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if local.total_cost else None
+    if local is None:
+        best_cloud = cheapest
+    else:
+        best_cloud = min((o for o in choosable if not o.input.is_local),
+                         key=lambda o: (o.total_cost, finish[id(o)], o.input.id), default=None)
     return Comparison(
         options=tuple(options), cheapest=cheapest, fastest=fastest, recommended=recommended,
         recommendation_reason=explain(recommended, cheapest, choosable, options), local=local,
         savings_amount=amount, savings_percent=percent, excluded=tuple(excluded_out), finishes_first=finishes_first,
-        best_cloud=pick_cheapest([o for o in choosable if not o.input.is_local]),
+        best_cloud=best_cloud,
     )
 
 

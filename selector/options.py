@@ -71,6 +71,15 @@ class Excluded:
             if len(g["ids"]) < EXCLUDED_IDS_SHOWN:
                 g["ids"].append(option_id)
 
+    def group(self, code: str, reason: str) -> dict:
+        """The group of (code, reason), created (in order) if new: a caller counting many
+        exclusions of one reason adds to it directly (``count`` += 1, ``ids`` up to
+        EXCLUDED_IDS_SHOWN)."""
+        g = self.groups.get((code, reason))
+        if g is None:
+            g = self.groups[(code, reason)] = {"code": code, "reason": reason, "count": 0, "ids": []}
+        return g
+
     def as_list(self) -> list[dict]:
         return [{**g, "ids": list(g["ids"])} for g in self.groups.values()]
 
@@ -255,33 +264,63 @@ def match_cloud(priced: PricedSnapshot, excluded: Excluded, *, providers=None, g
                 min_memory_gb: float = 0.0, skip_endpoints: bool = False) -> list[engine.OptionInput]:
     """The engine inputs of the offers that pass every filter, in snapshot order; each one that
     does not is counted under the first filter it fails. ``gpu_count`` None: any count.
-    ``skip_endpoints``: leave out dedicated inference endpoints (a training comparison)."""
+    ``skip_endpoints``: leave out dedicated inference endpoints (a training comparison).
+
+    Every row is looked at (the exclusion counts are over every offer); each reason's group is
+    found once per distinct value (a GPU count, a GPU and its memory, ...), not once per row."""
     wanted_providers = set(providers) if providers else None
     wanted_gpus = gpu_slugs_for(gpu_type)
     region_key = (region or "").strip().lower()
     min_mem = float(min_memory_gb or 0)
-    add = excluded.add
+    group = excluded.group
+    shown = EXCLUDED_IDS_SHOWN
+    groups: dict[tuple, dict] = {}  # (filter, value) -> its exclusion group
     out = []
     append = out.append
     for row in priced.rows:
         i = row.input
         if wanted_providers is not None and i.provider not in wanted_providers:
-            add("provider", f"{row.provider_name}: not among the providers asked for", i.id)
+            key = ("provider", row.provider_name)
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = group("provider", f"{row.provider_name}: not among the providers asked for")
         elif skip_endpoints and row.endpoint:
-            add("inference_endpoint", INFERENCE_ENDPOINT_REASON.format(name=row.provider_name), i.id)
+            key = ("inference_endpoint", row.provider_name)
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = group("inference_endpoint", INFERENCE_ENDPOINT_REASON.format(name=row.provider_name))
         elif wanted_gpus is not None and i.gpu_slug not in wanted_gpus:
-            add("gpu_type", f"{i.gpu_type}: not a {gpu_type}", i.id)
+            key = ("gpu_type", i.gpu_type)
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = group("gpu_type", f"{i.gpu_type}: not a {gpu_type}")
         elif gpu_count is not None and i.gpu_count != gpu_count:
-            add("gpu_count", f"{i.gpu_count} GPUs per instance, {gpu_count} asked for", i.id)
+            key = ("gpu_count", i.gpu_count)
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = group("gpu_count", f"{i.gpu_count} GPUs per instance, {gpu_count} asked for")
         elif region_key and not i.any_region and row.region_key != region_key:
-            add("region", f"Not in region {region.strip()}", i.id)
+            key = ("region", None)
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = group("region", f"Not in region {region.strip()}")
         elif continent and not i.any_region and row.continent != continent:
-            add("continent", f"Not in {continent}" + ("" if i.region else " (region not reported)"), i.id)
+            key = ("continent", bool(i.region))
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = group("continent", f"Not in {continent}" + ("" if i.region else " (region not reported)"))
         elif i.gpu_memory_gb < min_mem:
-            add("memory", f"{i.gpu_type}: {i.gpu_memory_gb} GB per GPU, less than the {min_mem:g} GB asked for",
-                i.id)
+            key = ("memory", i.gpu_type, i.gpu_memory_gb)
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = group(
+                    "memory", f"{i.gpu_type}: {i.gpu_memory_gb} GB per GPU, less than the {min_mem:g} GB asked for")
         else:
             append(i)
+            continue
+        g["count"] += 1
+        if len(g["ids"]) < shown:
+            g["ids"].append(i.id)
     return out
 
 

@@ -13,6 +13,8 @@ output serializers document the response for OpenAPI, and ``compare_answer_dict`
 
 from __future__ import annotations
 
+import copy
+
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
@@ -140,7 +142,34 @@ class ContinentField(StrictCharField):
         return value
 
 
-class _FilterFields(serializers.Serializer):
+def _shallow(field):
+    new = object.__new__(type(field))
+    new.__dict__.update(field.__dict__)
+    return new
+
+
+class _CheapFieldCopies(serializers.Serializer):
+    """DRF deep-copies every declared field for each serializer instance, re-running each field's
+    ``__init__``: most of the time spent validating a compare-costs body. A declared field is never
+    bound (DRF binds the copies) and is not changed by validating, so a shallow copy of it is as
+    good; a list's child is copied too and made the copy's own (``root`` walks up from it, to tell
+    form input from JSON); a nested serializer is deep-copied as DRF does."""
+
+    def get_fields(self):
+        out = {}
+        for name, f in self._declared_fields.items():
+            if isinstance(f, serializers.BaseSerializer):
+                out[name] = copy.deepcopy(f)
+                continue
+            new = out[name] = _shallow(f)
+            child = getattr(f, "child", None)
+            if child is not None:
+                new.child = _shallow(child)
+                new.child.parent = new
+        return out
+
+
+class _FilterFields(_CheapFieldCopies):
     gpu_type = GpuModelField(family=True, required=False, allow_null=True, allow_blank=True,
                              help_text='Only this GPU model or family; aliases accepted ("A100 80GB", "H100", "4090").')
     min_memory_gb = StrictNumberField(required=False, min_value=0, max_value=4096, default=0,

@@ -31,7 +31,7 @@ import logging
 import threading
 import time
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +53,31 @@ class _Unavailable(Exception):
     pass
 
 
+class _ClientPerPool(RedisCacheClient):
+    """Django builds a new ``redis.Redis`` for every cache operation: ~0.5 ms of CPU each with
+    redis-py 8, twice per throttled API call (the largest fixed cost of a request in
+    bench/never_asked.py's profile). A client is thread-safe (each command takes a connection from
+    the pool), so one per pool is kept."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, object] = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
+
+
 class FailSoftRedisCache(RedisCache):
-    """django.core.cache.backends.redis.RedisCache whose errors behave like cache misses."""
+    """django.core.cache.backends.redis.RedisCache whose errors behave like cache misses (and keeps
+    one Redis client per pool)."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = _ClientPerPool
 
     def _breaker_key(self) -> str:
         return ",".join(self._servers)

@@ -38,3 +38,18 @@ def test_a_half_cent_tie_goes_to_the_decimal_sum():
 def test_a_rate_with_more_places_is_costed_in_decimal():
     assert engine.rate_ten_thousandths(Decimal("0.00015")) is None
     assert engine.rate_ten_thousandths(Decimal("2.4900")) == 24900
+
+
+def test_the_engine_builds_the_same_options_as_price_option():
+    """engine.compare builds cloud options its own quick way (``_option``): the same Option, field
+    for field, as ``price_option``; equal, same hash and repr."""
+    opts = [engine.OptionInput(id=f"x{n}", provider="p", provider_name="P", gpu_slug="a10", gpu_type="A10",
+                               gpu_count=1, gpu_memory_gb=24, hourly_rate=Decimal(rate), setup_minutes=(0, 20),
+                               setup_time="", billing_increment_seconds=inc, availability="high", source="live")
+            for n, (rate, inc) in enumerate([("0.7500", 60), ("0.7500", 60), ("1.1000", 1), ("0.0150", 60)])]
+    hours = engine.HoursResult(hours=2.34567, low=2.0, high=3.0, overhead_hours=0.1, min_gpu_count=1)
+    got = {o.input.id: o for o in engine.compare(opts, lambda slug, count: hours).options}
+    for opt in opts:
+        want = engine.price_option(opt, hours)
+        assert got[opt.id] == want and hash(got[opt.id]) == hash(want) and repr(got[opt.id]) == repr(want)
+        assert type(got[opt.id]) is engine.Option

@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 
 from pricing.providers import http as provider_http
@@ -16,6 +18,23 @@ def _clean_provider_env(monkeypatch):
         monkeypatch.delenv(f"{var}_API_KEY", raising=False)
         monkeypatch.delenv(f"{var}_API_URL", raising=False)
     monkeypatch.delenv("PRICING_OFFLINE", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored():
+    """A test that reconfigures logging (a Celery worker started in-process hijacks the root logger
+    with a handler on the test's captured stderr) leaves it as it found it: otherwise later tests'
+    log records go to a closed capture stream ("--- Logging error --- I/O operation on closed file")."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
 
 
 def _on_postgres() -> bool:

@@ -38,6 +38,7 @@ def asked(monkeypatch):
 
     monkeypatch.setattr(selector.compare, "compare_costs", recording)
     monkeypatch.setattr(CompareCostsInputSerializer, "is_valid", no_api_validation)
+    monkeypatch.setattr(WorkloadSerializer, "is_valid", no_api_validation)
     return questions
 
 
@@ -60,6 +61,27 @@ def test_the_wizard_asks_compare_costs_with_a_typed_workload(owner_client, db, a
     assert query.workload == workload_from({"model_params_b": 7.0, "method": "lora", "precision": "bf16",
                                             "dataset_tokens": 10_000_000, "epochs": 1.0})
     assert query.training_hours is None and query.gpu_count is None and query.local_gpu_type == "RTX 4090"
+
+
+def test_the_whole_wizard_walk_and_a_saved_comparison_never_build_an_api_body(owner_client, owner, db, asked):
+    """Step 1's estimate, step 2, "Select", the review (re-priced) and the recorded job; /compare/save/."""
+    from wizard.models import Comparison, TrainingJob
+
+    seed_prices()
+    assert "Training hours and memory per GPU" in owner_client.post("/wizard/configure/estimate/", JOB).content.decode()
+    assert owner_client.post("/wizard/configure/", JOB).status_code == 302
+    assert owner_client.get("/wizard/providers/").status_code == 200
+    chosen = asked[-1]
+    option_id = "lambda:gpu_1x_a100_sxm4:us-east-1:1"
+    assert owner_client.post("/wizard/providers/", {"option_id": option_id})["Location"] == "/wizard/review/"
+    assert owner_client.get("/wizard/review/").status_code == 200
+    assert owner_client.post("/wizard/review/")["Location"] == "/wizard/launch/"
+    assert set(asked) == {chosen}  # every step asked the one question
+    job = TrainingJob.objects.get(user=owner)
+    assert job.chosen["id"] == option_id and job.estimate  # the estimate table for the typed workload
+    assert CompareQuery.from_validated(Comparison.objects.get(kind="selection").inputs) == chosen
+    assert owner_client.post("/compare/save/", {"training_hours": "5"}).status_code == 302
+    assert asked[-1] == compare_query({"training_hours": 5})
 
 
 def test_a_recorded_question_is_the_api_body_of_the_same_question(owner_client, owner, db):

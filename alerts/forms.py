@@ -112,6 +112,17 @@ class IdListField(forms.Field):
 class MarkNotificationsReadForm(forms.Form):
     all = forms.BooleanField(required=False)
     id = IdListField(required=False)
+    # Whose notices the ids are: "" the price-alert notifications, else a registered notice source
+    # (alerts.notices, e.g. launch's team notices).
+    source = forms.CharField(required=False, max_length=40)
+
+    def clean_source(self) -> str:
+        from .notices import source_names
+
+        value = self.cleaned_data["source"]
+        if value and value not in source_names():
+            raise forms.ValidationError("Unknown kind of notice.")
+        return value
 
     def ids(self) -> list[int] | None:
         """None: every notification; else the ids given (validated)."""

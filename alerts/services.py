@@ -225,8 +225,17 @@ def alert_set_paused(*, alert: PriceAlert, paused: bool) -> None:
     PriceAlert.objects.filter(pk=alert.pk).update(is_paused=paused)
 
 
-def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
+def notifications_mark_read(*, user, ids: list[int] | None = None, source: str = "") -> int:
+    """``ids`` None: everything the user has unread, every source's notices included; else the ids
+    of ``source`` ("" the price-alert notifications, else a registered notice source)."""
+    from . import notices
+
+    if source:
+        return notices.mark_read_in_sources(user, ids, source)
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    return qs.update(read_at=timezone.now())
+    n = qs.update(read_at=timezone.now())
+    if ids is None:
+        n += notices.mark_read_in_sources(user, None)
+    return n

@@ -10,9 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from . import notices
 from . import services as alert_services
 from .forms import MarkNotificationsReadForm, PriceAlertForm
 from .models import Notification, PriceAlert
+from .notices import Notice
+
+LIST_MAX = 200  # notices on the page, newest first (every source together)
 
 
 def _own_alert(request, pk: int) -> PriceAlert:
@@ -80,12 +84,17 @@ def notifications_page(request):
     if request.method == "POST":
         form = MarkNotificationsReadForm(request.POST)
         if form.is_valid():
-            alert_services.notifications_mark_read(user=request.user, ids=form.ids())
+            alert_services.notifications_mark_read(user=request.user, ids=form.ids(), source=form.cleaned_data["source"])
             return redirect("pricing:notifications")
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         status = 400
     else:
         status = 200
-    items = list(Notification.objects.filter(user=request.user)[:200])
-    unread = sum(1 for n in items if n.read_at is None)
+    own = [Notice(source="", id=n.pk, title=n.title, body=n.body, url=n.url, link_words="See the price history",
+                  created_at=n.created_at, unread=n.read_at is None)
+           for n in Notification.objects.filter(user=request.user)[:LIST_MAX]]
+    items = sorted(own + notices.from_sources(request.user, LIST_MAX), key=lambda n: n.created_at, reverse=True)
+    items = items[:LIST_MAX]
+    unread = (Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+              + notices.unread_from_sources(request.user))
     return render(request, "pricing/notifications.html", {"items": items, "unread": unread}, status=status)

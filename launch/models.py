@@ -7,7 +7,8 @@
   final cost. ``idempotency_key`` is unique per team and ``claim_token`` is set by a conditional
   update, so a double click, a retry or a worker restart never launches twice.
 - LaunchAttempt: every try on one offer (failover), with the outcome the compare pages count.
-- JobEvent: the job's timeline. TeamNotice: in-app notices (budget at 80%, budget stop).
+- JobEvent: the job's timeline. TeamNotice: in-app notices (budget at 80%, budget stop, launch failed),
+  in the nav badge with the price alerts' (TeamNoticeRead: who has read which).
 - StrayInstance: an instance carrying our launch tag on a team account with no live job (the sweep
   lists them; a person decides to terminate).
 """
@@ -172,6 +173,18 @@ class TeamNotice(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class TeamNoticeRead(models.Model):
+    """Who has read a team notice (a notice is the team's; reading it is each member's). The nav
+    badge counts the rest (launch.notices, registered with alerts.notices)."""
+
+    notice = models.ForeignKey(TeamNotice, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["notice", "user"], name="teamnoticeread_notice_user_uniq")]
 
 
 class StrayInstance(models.Model):

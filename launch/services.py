@@ -439,6 +439,11 @@ def _close(launch: Launch, status: str, reason: str, *, at: dt.datetime | None =
     Launch.objects.filter(pk=launch.pk).update(status=status, ended_at=at, end_reason=reason[:300])
     _event(launch, status, f"{Launch.Status(status).label}: {reason}", at=at)
     launch.refresh_from_db()
+    if status == Launch.Status.FAILED:  # nobody may be watching the page: the team is told
+        started = launch.started_at is not None
+        notify_team(team=launch.team, launch=launch,
+                    title=f"Job #{launch.pk} {'failed' if started else 'could not be launched'}",
+                    body=f"{_offer_words(launch.option)}: {reason[:300]}")
     if launch.started_at and launch.status in (Launch.Status.FINISHED, Launch.Status.TERMINATED):
         hours = Decimal((at - launch.started_at).total_seconds()) / Decimal(3600)
         Launch.objects.filter(pk=launch.pk).update(measured_hours=hours.quantize(Decimal("0.0001")))

@@ -378,19 +378,43 @@ def test_the_service_takes_a_workload_too(two_gpus):
 # --- Acceptance: the five-field request against held-back published runs --------------------------
 
 
-def test_the_five_field_request_lands_within_20_percent_median_of_held_back_runs(client):
-    import statistics
-
+def _five_field_errors(client, kind=None):
     from selector.measurements import rows
 
     errors = {}
     for m in rows("holdout"):
+        if kind is not None and m.kind != kind:
+            continue
         body = {"workload": {"model_params_b": m.model_params_b, "method": m.method, "dataset_tokens": 1e9},
                 "gpu_type": m.gpu, "gpu_count": m.gpu_count}
         r = post(client, body)
         assert r.status_code == 200, r.content
         [e] = r.json()["estimates"]
         errors[m.id] = (e["tokens_per_second"] / m.gpu_count) / m.tokens_per_second_per_gpu - 1
+    return errors
+
+
+def test_the_five_field_request_lands_within_20_percent_median_of_held_back_runs(client):
+    import statistics
+
+    errors = _five_field_errors(client)
     assert statistics.median(abs(v) for v in errors.values()) <= 0.20, errors
-    pretraining = [abs(v) for k, v in errors.items() if next(m for m in rows("holdout") if m.id == k).kind == "pretraining"]
-    assert statistics.median(pretraining) <= 0.20
+    assert all(0.5 <= 1 + v <= 2.0 for v in errors.values()), errors
+    pretraining = _five_field_errors(client, "pretraining")
+    assert statistics.median(abs(v) for v in pretraining.values()) <= 0.20, pretraining
+
+
+@pytest.mark.xfail(strict=True, reason="Not met: held-back fine-tunes are ~22% off (median) with the five-field "
+                   "request (docs/estimator.md, 'What does not hold'); strict, so it fails once they are within 20%.")
+def test_the_five_field_request_lands_within_20_percent_median_of_held_back_fine_tunes(client):
+    import statistics
+
+    errors = _five_field_errors(client, "fine-tuning")
+    assert statistics.median(abs(v) for v in errors.values()) <= 0.20, errors
+
+
+def test_held_back_fine_tunes_through_the_endpoint_stay_within_25_percent_median(client):
+    import statistics
+
+    errors = _five_field_errors(client, "fine-tuning")
+    assert statistics.median(abs(v) for v in errors.values()) <= 0.25, errors

@@ -2,13 +2,16 @@
 
 Optional string filters treat "" as not given (forms send blanks). Inputs are strict where DRF is
 lenient: a number must be a JSON number (not a string, not
-``true``), finite (``NaN``/``Infinity``/``1e400`` rejected) and in range. Form input (a QueryDict,
-from the wizard's HTML forms) may send numbers as strings; JSON may not. Unknown extra fields are
-ignored. ``validated_data`` holds JSON primitives only (the wizard keeps it in the session).
+``true``), finite (``NaN``/``Infinity``/``1e400`` rejected) and in range. Form input (a QueryDict:
+the browsable API's HTML form) may send numbers as strings; JSON may not. Unknown extra fields are
+ignored. ``validated_data`` holds JSON primitives only.
 
-The input serializers hand the views a typed question (``.query()``: ``selector.query``); the
-output serializers document the response for OpenAPI, and ``compare_answer_dict`` /
-``instances_answer_dict`` turn the services' typed answers into it (the pages use them too).
+The input serializers hand the views a typed question (``.query()``: ``selector.query``); the page
+forms make the same question themselves (``wizard.questions``) and share this module's rules
+through ``selector.query`` (the GPU-name check, ``TRAINING_HOURS_MAX``, the electricity default)
+and ``selector.workload`` (the workload defaults). The output serializers document the response
+for OpenAPI, and ``compare_answer_dict`` / ``instances_answer_dict`` turn the services' typed
+answers into it (the pages read the same shape).
 """
 
 from __future__ import annotations

@@ -120,6 +120,17 @@ def test_the_wizard_question_round_trips_through_the_api():
     assert ser.query() == q
 
 
+def test_the_apis_defaults_are_the_typed_questions():
+    """What the serializer fills in for an absent field is the CompareQuery / Workload default."""
+    ser = CompareCostsInputSerializer(data={"training_hours": 1})
+    assert ser.is_valid(), ser.errors
+    assert ser.query() == CompareQuery(training_hours=1)
+    ser = WorkloadSerializer(data={"model_params_b": 7, "dataset_tokens": 1000})
+    assert ser.is_valid(), ser.errors
+    assert {k: ser.validated_data[k] for k in WORKLOAD_DEFAULTS} == WORKLOAD_DEFAULTS
+    assert workload_from(ser.validated_data) == workload_from({"model_params_b": 7, "dataset_tokens": 1000})
+
+
 def test_a_workload_body_writes_only_what_differs_from_the_defaults():
     w = workload_from({"model_params_b": 7, "dataset_tokens": 1e6})
     assert workload_body(w) == {"model_params_b": 7, "dataset_tokens": 1_000_000, "method": "lora",

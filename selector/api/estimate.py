@@ -98,6 +98,11 @@ def validate_gpu_query(value: str) -> str:
 
 
 class EstimateInputSerializer(serializers.Serializer):
+    """``{"workload": {...}, "gpu_type", "gpu_count"}``; or the workload's fields at the top level
+    beside ``gpu_type`` / ``gpu_count`` (``{"model_params_b": 7, "method": "lora", "dataset_tokens":
+    1e8, "gpu_type": "RTX 4090", "gpu_count": 1}``), which is read as the same request. A body that
+    mixes both is refused, naming the stray fields."""
+
     workload = WorkloadSerializer()
     gpu_type = GpuNameField(required=False, max_length=100,
                                      help_text="A GPU model or family ('H100' = every H100 variant). Default: every catalog GPU.")
@@ -105,6 +110,18 @@ class EstimateInputSerializer(serializers.Serializer):
 
     def validate_gpu_type(self, value: str) -> str:
         return validate_gpu_query(value)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            flat = [name for name in data if name in WorkloadSerializer._declared_fields]
+            if flat and "workload" in data:
+                raise serializers.ValidationError(
+                    {name: "Give the workload's fields inside workload, or all of them at the top level, not both."
+                     for name in flat})
+            if flat:
+                data = {**{k: v for k, v in data.items() if k not in flat},
+                        "workload": {name: data[name] for name in flat}}
+        return super().to_internal_value(data)
 
 
 class MemoryBreakdownSerializer(serializers.Serializer):
@@ -185,6 +202,8 @@ class EstimateApi(PublicApiView):
         examples=[OpenApiExample("7B LoRA on 100M tokens", request_only=True, value={
             "workload": {"model_params_b": 7, "method": "lora", "dataset_tokens": 100_000_000},
             "gpu_type": "H100", "gpu_count": 1,
+        }), OpenApiExample("The same, the workload's fields at the top level", request_only=True, value={
+            "model_params_b": 7, "method": "lora", "dataset_tokens": 100_000_000, "gpu_type": "H100", "gpu_count": 1,
         })],
     )
     def post(self, request):

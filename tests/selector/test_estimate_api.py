@@ -418,3 +418,27 @@ def test_held_back_fine_tunes_through_the_endpoint_stay_within_25_percent_median
 
     errors = _five_field_errors(client, "fine-tuning")
     assert statistics.median(abs(v) for v in errors.values()) <= 0.25, errors
+
+
+# --- The five fields at the top level (the issue's own wording of the request) -------------------
+
+
+def test_the_workload_fields_may_sit_at_the_top_level_beside_the_gpu(client):
+    flat = post(client, {"model_params_b": 7, "method": "lora", "dataset_tokens": 100_000_000,
+                         "gpu_type": "RTX 4090", "gpu_count": 1})
+    nested = post(client, {"workload": {"model_params_b": 7, "method": "lora", "dataset_tokens": 100_000_000},
+                           "gpu_type": "RTX 4090", "gpu_count": 1})
+    assert flat.status_code == 200, flat.content
+    assert flat.json()["estimates"] == nested.json()["estimates"]
+
+
+def test_a_flat_body_with_a_bad_field_names_that_field(client):
+    r = post(client, {"model_params_b": "seven", "method": "lora", "dataset_tokens": 1e8, "gpu_type": "RTX 4090"})
+    assert r.status_code == 400
+    assert "model_params_b" in r.json()["workload"]
+
+
+def test_a_body_mixing_flat_and_nested_workload_fields_is_refused_naming_the_stray_ones(client):
+    r = post(client, {"workload": {"model_params_b": 7, "dataset_tokens": 1e8}, "method": "lora"})
+    assert r.status_code == 400
+    assert "method" in r.json()

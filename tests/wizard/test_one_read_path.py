@@ -229,11 +229,13 @@ def test_the_template_filters_are_the_formatters():
 
 
 def test_no_page_module_formats_money_by_hand():
-    """The f-string money and hours formats the pages had (``${x:,.2f}``, ``_money``, ``_hours``) are gone."""
+    """The f-string money and hours formats the pages, notices and the compare command had
+    (``${x:,.2f}``, ``_money``, ``_hours``) are gone."""
     import pathlib
     import re
 
     root = pathlib.Path(__file__).resolve().parents[2]
-    for path in [*root.joinpath("wizard").rglob("*.py"), root / "alerts" / "services.py"]:
+    for path in [*root.joinpath("wizard").rglob("*.py"), root / "alerts" / "services.py",
+                 root / "selector" / "management" / "commands" / "compare.py"]:
         text = path.read_text()
         assert not re.search(r"\$\{[^}]*:,?\.\d+f\}|def _money|def _hours|def usd", text), path

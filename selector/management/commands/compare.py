@@ -10,10 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from selector.api.serializers import CompareCostsInputSerializer, compare_answer_dict
 from selector.compare import compare_costs
 from selector.engine import SORTS
-
-
-def _money(value: float | None) -> str:
-    return "-" if value is None else f"${value:,.2f}"
+from selector.formatting import money
 
 
 class Command(BaseCommand):
@@ -65,7 +62,7 @@ class Command(BaseCommand):
                 "interruptible" if o["interruptible"] else "", "stale" if o["stale"] else "",
                 o["source"] if o["source"] == "catalog" else "") if f)
             rows.append((o["provider_name"], gpu, f"{o['gpu_memory_gb']} GB", f"{o['hourly_rate']:.4f}",
-                         f"{o['training_hours']:g}", o["setup_time"], _money(o["total_cost"]), o["availability"],
+                         f"{o['training_hours']:g}", o["setup_time"], money(o["total_cost"]), o["availability"],
                          o["region"] or "-", flags))
         widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
         lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
@@ -77,16 +74,16 @@ class Command(BaseCommand):
         def pick(label, o):
             if not o:
                 return f"{label}: none"
-            return f"{label}: {o['provider_name']} {o['gpu_type']} {_money(o['total_cost'])}, setup {o['setup_time']}"
+            return f"{label}: {o['provider_name']} {o['gpu_type']} {money(o['total_cost'])}, setup {o['setup_time']}"
 
         lines += ["", pick("Cheapest", s["cheapest"]), pick("Fastest", s["fastest"]),
                   pick("Recommended", s["recommended"]), f"Why: {s['recommendation_reason']}"]
         if s["local"]:
-            lines.append(f"Local: {s['local']['gpu_type']} {_money(s['local']['total_cost'])}")
+            lines.append(f"Local: {s['local']['gpu_type']} {money(s['local']['total_cost'])}")
         if s["savings_vs_local"]:
             sv = s["savings_vs_local"]
             pct = "" if sv["percent"] is None else f" ({sv['percent']:g}%)"
-            lines.append(f"Savings vs local: {_money(sv['amount'])}{pct}")
+            lines.append(f"Savings vs local: {money(sv['amount'])}{pct}")
         if result["excluded"]:
             lines += ["", "Excluded:"]
             lines += [f"  {x['count']:>4} x {x['reason']}" if x["count"] else f"  {x['reason']}" for x in result["excluded"]]

@@ -498,8 +498,10 @@ def launch_track(*, job_id: int, transport=None, now: dt.datetime | None = None)
 def _update_spend(launch: Launch, adapter, now: dt.datetime, state: InstanceState | None) -> None:
     spend = billing.spend_usd(adapter.BILLING, launch.billing_started_at, now, launch.usd_per_hour,
                               state.spend_usd if state else None)
-    if spend != launch.spend_usd:
-        Launch.objects.filter(pk=launch.pk).update(spend_usd=spend)
+    # Spend only grows: a terminate from a page whose clock is behind the tracker's (another host), or
+    # a provider answer without a figure, must not take back what was already billed.
+    if spend > launch.spend_usd:
+        Launch.objects.filter(pk=launch.pk, spend_usd__lt=spend).update(spend_usd=spend)
         launch.spend_usd = spend
 
 

@@ -187,7 +187,10 @@ def compare_costs(query: CompareQuery, *, hours_for: engine.HoursFor | None = No
     no_price_notes(query.providers, snapshot.freshness, excluded)
     params = engine.CompareParams(sort=query.sort, include_unavailable=query.include_unavailable,
                                   allow_interruptible=query.allow_interruptible)
-    result = engine.compare(inputs, hours_for, params)
+    end = None if query.limit is None else query.offset + query.limit
+    # Only the page is built as options; with a workload the speed notes look at every option.
+    page = slice(query.offset, end) if workload is None else None
+    result = engine.compare(inputs, hours_for, params, page=page)
     for ex in result.excluded:
         excluded.add(ex.code, ex.reason, ex.option_id)
 
@@ -200,8 +203,10 @@ def compare_costs(query: CompareQuery, *, hours_for: engine.HoursFor | None = No
         trend = None if i.is_local or i.interruptible else marks.get((i.provider, i.gpu_slug, i.gpu_count))
         return AnsweredOption(o, trend)
 
-    end = None if query.limit is None else query.offset + query.limit
-    page = result.options[query.offset:end]
+    if page is None:
+        page = result.options[query.offset:end]
+    else:
+        page = result.options
     reason = result.recommendation_reason
     notes = None
     if workload is not None:
@@ -215,7 +220,7 @@ def compare_costs(query: CompareQuery, *, hours_for: engine.HoursFor | None = No
         local_saves = result.best_cloud.total_cost - result.local.total_cost
         local_extra = round(result.local.finish_hours - result.best_cloud.finish_hours, 3)
     return CompareAnswer(
-        options=tuple(answered(o) for o in page), count=len(result.options),
+        options=tuple(answered(o) for o in page), count=result.count,
         cheapest=answered(result.cheapest), fastest=answered(result.fastest),
         finishes_first=answered(result.finishes_first), recommended=answered(result.recommended),
         recommendation_reason=reason, local=answered(result.local), best_cloud=answered(result.best_cloud),

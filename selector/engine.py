@@ -50,6 +50,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from operator import itemgetter
 
 CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.0001")
@@ -250,6 +251,7 @@ class Comparison:
     excluded: tuple[Exclusion, ...] = field(default_factory=tuple)
     finishes_first: Option | None = None
     best_cloud: Option | None = None  # the cheapest cloud option that may be chosen (local aside)
+    count: int = 0  # every option, whatever the page (``compare(..., page=)``)
 
 
 def round_hours(hours: float) -> float:
@@ -403,16 +405,24 @@ def _hours_words(hours: float) -> str:
 
 
 def explain(recommended: Option | None, cheapest: Option | None, choosable: list[Option], all_options: list[Option]) -> str:
+    sooner = None
+    if recommended is not None:
+        sooner = [o.total_cost for o in choosable if o.finish_hours < recommended.finish_hours]
+    return _explain(recommended, cheapest, sooner, bool(all_options))
+
+
+def _explain(recommended: Option | None, cheapest: Option | None, sooner: list[Decimal] | None,
+             any_options: bool) -> str:
+    """``sooner``: the total costs of the choosable options finishing before ``recommended``."""
     if recommended is None or cheapest is None:
-        if all_options:
+        if any_options:
             return "No option can be chosen right now: every match is unavailable or interruptible."
         return "No option matches the request; see 'excluded' for why."
     rec, label = recommended, _label(recommended)
     if rec is cheapest or rec.input.id == cheapest.input.id:
         reason = f"{label[0].upper()}{label[1:]} is the cheapest option at {_usd(rec.total_cost)}"
-        sooner = [o for o in choosable if o.finish_hours < rec.finish_hours]
         limit = cheapest.total_cost * RECOMMEND_WITHIN
-        if any(o.total_cost < limit for o in sooner):
+        if any(total < limit for total in sooner):
             reason += "; the options within 20% of its price that finish sooner have low availability"
         elif sooner:
             reason += "; every option that finishes sooner costs at least 20% more"
@@ -442,102 +452,126 @@ def _option(opt: OptionInput, training: float, total: Decimal, billed: Decimal, 
     return o
 
 
+_by_cost = itemgetter(0, 1, 2)  # a record's (cents, finish hours, id): the cost order
+
+
 def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareParams = CompareParams(),
-            excluded: Iterable[Exclusion] = ()) -> Comparison:
+            excluded: Iterable[Exclusion] = (), *, page: slice | None = None) -> Comparison:
     """Price, filter (unavailable when not wanted, does-not-fit), rank and pick.
 
-    The same rules as ``price_option``, ``sort_options`` and the ``pick_*`` functions, done once per
-    option: ``hours_for`` once per (GPU, count), each distinct cloud cost (rate, hours, setup,
-    increment) computed once, and the sort and pick keys built once per option."""
+    The same rules as ``price_option``, ``sort_options``, the ``pick_*`` functions and ``explain``,
+    done on one record per option: ``hours_for`` once per (GPU, count), each distinct cloud cost
+    (rate, hours, setup, increment) once, in integer cents. ``page``: ``options`` holds only that
+    slice of the ranking (``count`` says how many there are); the picks are over every option, and
+    only the options returned are built."""
     excluded_out = list(excluded)
-    priced: list[Option] = []
-    rounded: dict[float, float] = {}  # round_hours per distinct hours (flat hours: one for all)
-    asked: dict[tuple[str, int], HoursResult] = {}
-    extras: dict[int, tuple] = {}  # per HoursResult: its rounded band and overhead
-    costs: dict[tuple, tuple[Decimal, Decimal]] = {}  # (rate_e4, hours, setup, increment) -> (total, billed)
+    records: list[tuple] = []  # (cents, finish hours, id, input, total, billed, training, extra, Option | None)
+    asked: dict[tuple[str, int], tuple] = {}  # (GPU, count) -> (HoursResult, training, extra)
+    costs: dict[tuple, tuple] = {}  # (rate_e4, hours, setup, increment) -> (cents, total, billed)
     include_unavailable = params.include_unavailable
-    append = priced.append
+    append = records.append
     for opt in inputs:
         if opt.availability == "unavailable" and not include_unavailable:
             excluded_out.append(Exclusion(opt.id, opt.provider, opt.gpu_type, "unavailable",
                                           "Unavailable right now (include_unavailable is false)"))
             continue
         on = opt.hours_on or (opt.gpu_slug, opt.gpu_count)
-        hours = asked.get(on)
-        if hours is None:  # once per (GPU, count) per comparison: thousands of offers share a few
-            hours = asked[on] = hours_for(*on)
+        got = asked.get(on)
+        if got is None:  # once per (GPU, count) per comparison: thousands of offers share a few
+            hours = hours_for(*on)
+            training = extra = None
+            if math.isfinite(hours.hours) and hours.hours >= 0:
+                training = round_hours(hours.hours)
+                extra = (round_hours(hours.low) if hours.low is not None else None,
+                         round_hours(hours.high) if hours.high is not None else None,
+                         round_hours(hours.overhead_hours) if hours.overhead_hours is not None else None,
+                         hours.min_gpu_count)
+            got = asked[on] = (hours, training, extra)
+        hours, training, extra = got
         # A managed per-token service picks (and shards over) its own hardware: "does not fit on
         # the GPUs we estimate on" does not apply to it, only the estimate of its hours does.
         if not hours.fits and opt.fixed_total is None:
             excluded_out.append(Exclusion(opt.id, opt.provider, opt.gpu_type, "does_not_fit",
                                           hours.reason or f"The job does not fit on {opt.gpu_count}x {opt.gpu_type}"))
             continue
-        if not math.isfinite(hours.hours) or hours.hours < 0:
+        if training is None:
             excluded_out.append(Exclusion(opt.id, opt.provider, opt.gpu_type, "does_not_fit",
                                           f"No training-time estimate for {opt.gpu_type}"))
             continue
-        training = rounded.get(hours.hours)
-        if training is None:
-            training = rounded[hours.hours] = round_hours(hours.hours)
-        if opt.rate_e4 is None or opt.fixed_total is not None or opt.is_local:
-            append(price_option(opt, hours, training=training))
-            continue
-        key = (opt.rate_e4, training, opt.setup_minutes[1], opt.billing_increment_seconds)
-        cost = costs.get(key)
-        if cost is None:
-            fast = cloud_cost_cents(opt.rate_e4, round(training * 1000), opt.setup_minutes[1],
-                                    opt.billing_increment_seconds)
-            if fast is None:  # an exact half-cent: the Decimal sum decides (price_option)
-                o = price_option(opt, hours, training=training)
-                cost = (o.total_cost, o.billed_hours)
-            else:
-                cost = (Decimal(fast[0]).scaleb(-2), Decimal(fast[1]) / _MS_PER_HOUR)
-            costs[key] = cost
-        extra = extras.get(id(hours))
-        if extra is None:
-            extra = extras[id(hours)] = (
-                round_hours(hours.low) if hours.low is not None else None,
-                round_hours(hours.high) if hours.high is not None else None,
-                round_hours(hours.overhead_hours) if hours.overhead_hours is not None else None,
-                hours.min_gpu_count)
-        append(_option(opt, training, cost[0], cost[1], extra))
+        setup = opt.setup_minutes[1]
+        finish = setup / 60 + training
+        rate_e4 = opt.rate_e4
+        if rate_e4 is not None and opt.fixed_total is None and opt.source != "local":
+            key = (rate_e4, training, setup, opt.billing_increment_seconds)
+            cost = costs.get(key)
+            if cost is None:
+                fast = cloud_cost_cents(rate_e4, round(training * 1000), setup, opt.billing_increment_seconds)
+                if fast is None:  # an exact half-cent: the Decimal sum decides (price_option)
+                    o = price_option(opt, hours, training=training)
+                    cost = (int(o.total_cost.scaleb(2)), o.total_cost, o.billed_hours)
+                else:
+                    cost = (fast[0], Decimal(fast[0]).scaleb(-2), Decimal(fast[1]) / _MS_PER_HOUR)
+                costs[key] = cost
+            append((cost[0], finish, opt.id, opt, cost[1], cost[2], training, extra, None))
+        else:
+            o = price_option(opt, hours, training=training)
+            append((int(o.total_cost.scaleb(2)), finish, opt.id, opt, o.total_cost, o.billed_hours, training, extra,
+                    o))
 
-    # Each option's finish time once (a property otherwise computed in every key).
-    finish = {id(o): o.input.setup_minutes[1] / 60 + o.training_hours for o in priced}
     sort = params.sort
     if sort == "speed":
-        options = sorted(priced, key=lambda o: (o.input.setup_minutes[1], o.total_cost, finish[id(o)], o.input.id))
+        ranked = sorted(records, key=lambda r: (r[3].setup_minutes[1], r[0], r[1], r[2]))
     elif sort == "finish":
-        options = sorted(priced, key=lambda o: (finish[id(o)], o.total_cost, o.input.id))
+        ranked = sorted(records, key=lambda r: (r[1], r[0], r[2]))
     elif sort == "availability":
-        options = sorted(priced, key=lambda o: (*_availability_key(o.input), o.total_cost, o.input.id))
+        ranked = sorted(records, key=lambda r: (*_availability_key(r[3]), r[0], r[2]))
     else:
-        options = sorted(priced, key=lambda o: (o.total_cost, finish[id(o)], o.input.id))
+        ranked = sorted(records, key=_by_cost)
     allow_interruptible = params.allow_interruptible
-    choosable = [o for o in options if o.input.availability != "unavailable"
-                 and (allow_interruptible or not o.input.interruptible)]
+    choosable = [r for r in ranked if r[3].availability != "unavailable"
+                 and (allow_interruptible or not r[3].interruptible)]
     if sort == "cost" or sort not in SORTS:  # already in cheapest order: the first choosable one
-        cheapest = choosable[0] if choosable else None
+        cheapest_r = choosable[0] if choosable else None
     else:
-        cheapest = min(choosable, key=lambda o: (o.total_cost, finish[id(o)], o.input.id), default=None)
-    fastest = min(choosable, key=lambda o: (o.input.setup_minutes[1], o.total_cost, o.input.id), default=None)
-    finishes_first = min(choosable, key=lambda o: (finish[id(o)], o.total_cost, o.input.id), default=None)
-    recommended = pick_recommended(choosable, cheapest)
-    local = next((o for o in options if o.input.is_local), None)
+        cheapest_r = min(choosable, key=_by_cost, default=None)
+    fastest_r = min(choosable, key=lambda r: (r[3].setup_minutes[1], r[0], r[2]), default=None)
+    first_r = min(choosable, key=lambda r: (r[1], r[0], r[2]), default=None)
+    recommended_r = None
+    if cheapest_r is not None:
+        # recommendation_candidates in cents: total < 1.2 x the cheapest's, or equal to it.
+        c12 = cheapest_r[0] * 12
+        within = [r for r in choosable if r[0] * 10 < c12 or r[0] == cheapest_r[0]]
+        if any(ranked_availability(r[3]) in ("high", "medium") for r in within):
+            within = [r for r in within if ranked_availability(r[3]) != "low"]
+        recommended_r = min(within, key=lambda r: (r[1], r[0], r[2]), default=None)
+    local_r = next((r for r in ranked if r[3].source == "local"), None)
+    best_cloud_r = cheapest_r if local_r is None else min(
+        (r for r in choosable if r[3].source != "local"), key=_by_cost, default=None)
+
+    built: dict[int, Option] = {}
+
+    def option(r) -> Option | None:
+        if r is None:
+            return None
+        o = built.get(id(r))
+        if o is None:
+            o = built[id(r)] = r[8] if r[8] is not None else _option(r[3], r[6], r[4], r[5], r[7])
+        return o
+
+    options = tuple(option(r) for r in (ranked if page is None else ranked[page]))
+    cheapest, recommended, local = option(cheapest_r), option(recommended_r), option(local_r)
     amount = percent = None
     if local is not None and recommended is not None:
         amount = local.total_cost - recommended.total_cost
         percent = (amount / local.total_cost * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if local.total_cost else None
-    if local is None:
-        best_cloud = cheapest
-    else:
-        best_cloud = min((o for o in choosable if not o.input.is_local),
-                         key=lambda o: (o.total_cost, finish[id(o)], o.input.id), default=None)
+    sooner = None
+    if recommended_r is not None:
+        sooner = [r[4] for r in choosable if r[1] < recommended_r[1]]
     return Comparison(
-        options=tuple(options), cheapest=cheapest, fastest=fastest, recommended=recommended,
-        recommendation_reason=explain(recommended, cheapest, choosable, options), local=local,
-        savings_amount=amount, savings_percent=percent, excluded=tuple(excluded_out), finishes_first=finishes_first,
-        best_cloud=best_cloud,
+        options=options, cheapest=cheapest, fastest=option(fastest_r), recommended=recommended,
+        recommendation_reason=_explain(recommended, cheapest, sooner, bool(ranked)), local=local,
+        savings_amount=amount, savings_percent=percent, excluded=tuple(excluded_out),
+        finishes_first=option(first_r), best_cloud=option(best_cloud_r), count=len(ranked),
     )
 
 

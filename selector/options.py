@@ -266,8 +266,65 @@ def match_cloud(priced: PricedSnapshot, excluded: Excluded, *, providers=None, g
     does not is counted under the first filter it fails. ``gpu_count`` None: any count.
     ``skip_endpoints``: leave out dedicated inference endpoints (a training comparison).
 
-    Every row is looked at (the exclusion counts are over every offer); each reason's group is
-    found once per distinct value (a GPU count, a GPU and its memory, ...), not once per row."""
+    A question asking for one GPU count and no provider or GPU model (the common one) looks only at
+    the offers of that count (``_CountIndex``, built once per snapshot): the others are counted per
+    count from the index. Otherwise every row is looked at."""
+    filters = dict(region=region, continent=continent, min_memory_gb=min_memory_gb)
+    if providers or gpu_type or gpu_count is None:
+        return _scan(priced.rows, excluded, providers=providers, gpu_type=gpu_type, gpu_count=gpu_count,
+                     skip_endpoints=skip_endpoints, **filters)
+    index: _CountIndex = priced.derived("count_index", lambda: _CountIndex(priced.rows))
+    rows = priced.rows
+    shown = EXCLUDED_IDS_SHOWN
+    found = []  # (position of its first offer, code, reason, count, first ids): one per group
+    by_count = index.plain if skip_endpoints else index.every
+    if skip_endpoints:
+        for name, positions in index.endpoints.items():
+            found.append((positions[0], "inference_endpoint", INFERENCE_ENDPOINT_REASON.format(name=name),
+                          len(positions), [rows[p].input.id for p in positions[:shown]]))
+    for count, positions in by_count.items():
+        if count != gpu_count:
+            found.append((positions[0], "gpu_count", f"{count} GPUs per instance, {gpu_count} asked for",
+                          len(positions), [rows[p].input.id for p in positions[:shown]]))
+    rest = Excluded()
+    out = _scan([rows[p] for p in by_count.get(gpu_count, ())], rest, gpu_count=None, **filters)
+    for g in rest.groups.values():
+        found.append((index.position[g["ids"][0]], g["code"], g["reason"], g["count"], g["ids"]))
+    # Groups in the order their first offer comes in the snapshot: the order a scan creates them.
+    found.sort(key=lambda f: f[0])
+    for _, code, reason, count, ids in found:
+        g = excluded.group(code, reason)
+        g["count"] += count
+        g["ids"].extend(ids[:max(0, shown - len(g["ids"]))])
+    return out
+
+
+class _CountIndex:
+    """A priced snapshot's rows by GPU count (positions in snapshot order): ``every`` row, the
+    ``plain`` ones (no inference endpoint), the ``endpoints`` by provider name, and each row's
+    ``position`` by option id."""
+
+    def __init__(self, rows: tuple[PricedOffer, ...]):
+        every: dict[int, list[int]] = {}
+        plain: dict[int, list[int]] = {}
+        endpoints: dict[str, list[int]] = {}
+        for p, row in enumerate(rows):
+            every.setdefault(row.input.gpu_count, []).append(p)
+            if row.endpoint:
+                endpoints.setdefault(row.provider_name, []).append(p)
+            else:
+                plain.setdefault(row.input.gpu_count, []).append(p)
+        self.every = {c: tuple(v) for c, v in every.items()}
+        self.plain = {c: tuple(v) for c, v in plain.items()}
+        self.endpoints = {n: tuple(v) for n, v in endpoints.items()}
+        self.position = {row.input.id: p for p, row in enumerate(rows)}
+
+
+def _scan(rows, excluded: Excluded, *, providers=None, gpu_type: str | None = None, gpu_count: int | None = 1,
+          region: str | None = None, continent: str | None = None, min_memory_gb: float = 0.0,
+          skip_endpoints: bool = False) -> list[engine.OptionInput]:
+    """``match_cloud`` over ``rows``, one by one; each reason's group is found once per distinct
+    value (a GPU count, a GPU and its memory, ...), not once per row."""
     wanted_providers = set(providers) if providers else None
     wanted_gpus = gpu_slugs_for(gpu_type)
     region_key = (region or "").strip().lower()
@@ -277,7 +334,7 @@ def match_cloud(priced: PricedSnapshot, excluded: Excluded, *, providers=None, g
     groups: dict[tuple, dict] = {}  # (filter, value) -> its exclusion group
     out = []
     append = out.append
-    for row in priced.rows:
+    for row in rows:
         i = row.input
         if wanted_providers is not None and i.provider not in wanted_providers:
             key = ("provider", row.provider_name)

@@ -12,11 +12,13 @@ question get, not a page refreshing the same question. For each size:
 - ours over HTTP (gunicorn, 2 sync workers, ``DJANGO_DEBUG=0``, one keep-alive client):
   ``POST /api/cloud/compare-costs`` without and with ``limit: 20``, ``POST /api/cloud/instances``
   without and with ``limit: 20`` (code before ``limit`` existed ignores the field and answers in
-  full: the "before" figures then equal the unlimited ones), and one question asked again
-  (the cached-repeat figure of ``bench.gpuhunt_compare``).
+  full: the "before" figures then equal the unlimited ones), and one question asked again, without
+  and with ``limit: 20`` (the cached-repeat figure of ``bench.gpuhunt_compare``).
 
-Median (and p90) over the questions. ``--profile`` adds a pyinstrument profile of the service
-(in process, no HTTP) answering never-asked questions at the largest size.
+Median (and p90) over the questions. ``--profile`` adds a pyinstrument profile, at the smallest
+size, of whole requests in process (Django's test client: every middleware, DRF, the throttle on
+Redis, the view, the service; the server's pointer hold and Redis cache) for never-asked
+``limit: 20`` questions, then of the service alone (no HTTP) answering every option at the largest.
 """
 
 from __future__ import annotations
@@ -111,18 +113,50 @@ def http_rows(base: str, qs: list[dict], iqs: list[dict]) -> list[dict]:
                          "answers": int(statistics.median(answers)), "matches": int(statistics.median(counts)),
                          "bytes": int(statistics.median(sizes))})
         # The same question again and again (both workers have answered it once).
-        repeat = {**qs[0], "training_hours": 1234.5}
-        for _ in range(4):
-            post("/api/cloud/compare-costs", repeat)
-        samples = []
-        for _ in range(len(qs)):
-            t0 = time.perf_counter()
-            resp = post("/api/cloud/compare-costs", repeat)
-            samples.append((time.perf_counter() - t0) * 1000)
-        med, p90 = stats(samples)
-        rows.append({"what": "ours over HTTP: compare-costs, the same question again", "median_ms": med,
-                     "p90_ms": p90, "answers": len(resp.json()["options"]), "bytes": len(resp.content)})
+        for label, limit in (("", None), (", limit=20", 20)):
+            repeat = {**qs[0], "training_hours": 1234.5}
+            if limit is not None:
+                repeat["limit"] = limit
+            for _ in range(4):
+                post("/api/cloud/compare-costs", repeat)
+            samples = []
+            for _ in range(len(qs)):
+                t0 = time.perf_counter()
+                resp = post("/api/cloud/compare-costs", repeat)
+                samples.append((time.perf_counter() - t0) * 1000)
+            med, p90 = stats(samples)
+            rows.append({"what": f"ours over HTTP: compare-costs, the same question again{label}", "median_ms": med,
+                         "p90_ms": p90, "answers": len(resp.json()["options"]), "bytes": len(resp.content)})
     return rows
+
+
+def profile_requests(qs: list[dict]) -> None:
+    """Whole never-asked ``limit: 20`` requests in process, with the server's settings for what a
+    request pays for (the pointer hold, the throttle's Redis)."""
+    import json
+
+    from django.test import Client, override_settings
+    from pyinstrument import Profiler
+
+    env = common.server_env()
+    caches = {"default": {"BACKEND": "config.cache.FailSoftRedisCache", "LOCATION": env["REDIS_URL"],
+                          "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}}}
+    with override_settings(CACHES=caches, PRICE_POINTERS_CACHE_SECONDS=1, ALLOWED_HOSTS=["*"]):
+        client = Client()
+
+        def ask(body):
+            resp = client.post("/api/cloud/compare-costs", json.dumps({**body, "limit": 20}),
+                               content_type="application/json")
+            assert resp.status_code == 200, resp.content[:300]
+
+        ask(qs[0])
+        prof = Profiler(interval=0.0002)
+        prof.start()
+        for k in range(10):
+            for q in qs[1:]:
+                ask(dict(q, training_hours=q["training_hours"] + 0.0001 * (k + 1)))
+        prof.stop()
+    print(prof.output_text(unicode=False, color=False, show_all=False)[:7000])
 
 
 def profile(qs: list[dict]) -> None:
@@ -180,7 +214,10 @@ def main(argv=None) -> int:
                              r["vs_gpuhunt"]) for r in rows],
                            ("what", "median ms", "p90 ms", "answers", "matches", "bytes", "x gpuhunt")))
         all_rows += rows
-        if args.profile and size == max(int(x) for x in args.sizes.split(",")):
+        sizes = [int(x) for x in args.sizes.split(",")]
+        if args.profile and size == min(sizes):
+            profile_requests(qs)
+        if args.profile and size == max(sizes):
             profile(qs)
     common.emit("never_asked", all_rows)
     return 0

@@ -4,7 +4,8 @@
 
 The "before" column is bench/data/estimator_before.json (the estimator before issue 14, default
 request), "2026-12-01 start" is bench/data/estimator_2026-12-01_start.json (the estimator at the
-start of that day's revision, commit 7b1ce40); "now" is the current selector.estimator.
+start of that day's revision, commit 7b1ce40), "midday" is bench/data/estimator_2026-12-01_midday.json
+(commit 5ef1cd5, before the second revision); "now" is the current selector.estimator.
 tests/selector/test_throughput_measurements.py checks that docs/estimator.md shows the current figures.
 """
 
@@ -21,6 +22,7 @@ from selector.measurements import accuracy_table, summary_lines  # noqa: E402
 
 BEFORE_FILE = Path(__file__).resolve().parent / "data" / "estimator_before.json"
 START_FILE = Path(__file__).resolve().parent / "data" / "estimator_2026-12-01_start.json"
+MIDDAY_FILE = Path(__file__).resolve().parent / "data" / "estimator_2026-12-01_midday.json"
 
 
 def before() -> dict[str, float]:
@@ -32,7 +34,12 @@ def start() -> dict[str, float]:
     return json.loads(START_FILE.read_text())["tokens_per_second_per_gpu"]
 
 
+def midday() -> dict[str, float]:
+    """The estimator at midday 2026-12-01 (commit 5ef1cd5, before the second revision), default request."""
+    return json.loads(MIDDAY_FILE.read_text())["tokens_per_second_per_gpu"]
+
+
 if __name__ == "__main__":
-    print("\n".join(summary_lines(before(), start())))
+    print("\n".join(summary_lines(before(), start(), midday())))
     print()
     print(accuracy_table(before()))

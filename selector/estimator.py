@@ -29,17 +29,24 @@ CHECKPOINTING = (True, False, "auto")
 GIB = 1024**3
 
 # --- Defaults: the one home the API, the wizard and compare-costs read (through selector.estimates).
-# Per method, what the common recipes use: fine-tunes run 2048-token sequences at micro-batch 2
-# (torchtune's Llama configs: batch_size 2; Unsloth's benchmarks: batch 2 x 4 accumulation; Qwen's
-# scripts: 2; Answer.AI's fsdp_qlora benchmarks go to 4-10) and LoRA rank 8-64 (PEFT examples 16);
-# pretraining recipes (llm-foundry, torchtitan) fill memory with larger micro-batches (6-40 at 2k).
+# Per method, what the common recipes use: 2048-token sequences; LoRA rank 8-64 (PEFT examples 16).
+# Micro-batch: pretraining recipes (llm-foundry, torchtitan) fill memory with 6-40 sequences at 2k,
+# and the default stays 8. Fine-tunes: "auto" (AUTO_MICRO_BATCH_TOKENS below): the recipes' 2 x 2048
+# tokens per micro-batch, or the largest smaller micro-batch that fits the card (1 where 2 does not),
+# as a practitioner whose job runs out of memory lowers it. Published fine-tunes hold ~2-8k tokens
+# per micro-batch (torchtune's configs batch_size 2 at 2-4k, NeMo AutoModel's benchmarks 2 x 4096,
+# Qwen's scripts 1 x 2048, TRL runs 2-8 x 1024 packed; Answer.AI's memory-filling runs 4-10 x 2048).
+# Filling memory instead (up to 16k tokens) was tried and not taken: docs/estimator.md, "Micro-batch".
 # Gradient checkpointing is "auto" (AUTO_CHECKPOINTING below): what the method's recipes do.
 METHOD_DEFAULTS: dict[str, dict] = {
     "pretrain": {"seq_len": 2048, "micro_batch_size": 8},
-    "full": {"seq_len": 2048, "micro_batch_size": 2},
-    "lora": {"seq_len": 2048, "micro_batch_size": 2},
-    "qlora": {"seq_len": 2048, "micro_batch_size": 2},
+    "full": {"seq_len": 2048, "micro_batch_size": "auto"},
+    "lora": {"seq_len": 2048, "micro_batch_size": "auto"},
+    "qlora": {"seq_len": 2048, "micro_batch_size": "auto"},
 }
+# "auto" micro-batch: the largest that fits the GPU's memory (checkpointing as resolved), up to this
+# many tokens per micro-batch per GPU (2 sequences at 2048, 4 at 1024, 1 at 4096 or more).
+AUTO_MICRO_BATCH_TOKENS = 4_096
 # What "auto" gradient checkpointing assumes, per method: what the common recipes do. Pretraining
 # recipes (llm-foundry, torchtitan, Megatron) turn it on only when the job does not fit without it.
 # Fine-tuning recipes turn it on by default whether or not the job would fit: torchtune's configs
@@ -66,26 +73,26 @@ def workload_defaults(method: str) -> dict:
 FIT = {
     # Best sustained fraction of the dense tensor peak reached by the matmuls of a large, fully
     # compute-bound step (before the roofline, element-wise, overhead and communication terms).
-    "matmul_efficiency": 0.822,
+    "matmul_efficiency": 0.812,
     # Bytes moved per token per layer by element-wise kernels (norms, activations, residuals,
     # softmax, dropout, casts), in units of d_model x 2 bytes, per pass (forward, backward, recompute).
-    "elementwise_bytes": 110,
+    "elementwise_bytes": 113,
     # Effective bytes per parameter QLoRA moves per pass to dequantise its 4-bit base to 16 bits.
-    "dequant_bytes": 38.1,
+    "dequant_bytes": 36.6,
     # Fixed time per layer per micro-batch (kernel launches, Python, framework), seconds.
-    "layer_overhead_s": 2.61e-10,
+    "layer_overhead_s": 3.48e-10,
     # Extra fixed time per layer per micro-batch of LoRA adapters (14 small matmuls per layer and pass).
-    "adapter_overhead_s": 3.35e-07,
+    "adapter_overhead_s": 4.84e-07,
     # Transfer time per byte relative to the link's nominal bandwidth (1: the datasheet figure).
-    "exposed_communication": 0.954,
+    "exposed_communication": 0.501,
 }
 # Band around a default estimate, as published / estimated throughput: the 9th and 91st percentile
 # of that ratio over the fit rows, rounded outwards, so ~80% of published values fall inside it
 # (docs/estimator.md gives the coverage on every split). Fine-tunes scatter more (frameworks,
 # kernels and batch sizes differ more than pretraining stacks do), so each kind has its own band;
 # BAND is the one over all fit rows. Hours use the inverse factors.
-BAND = (0.74, 1.33)
-BAND_BY_KIND = {"pretraining": (0.78, 1.30), "fine-tuning": (0.70, 1.36)}
+BAND = (0.76, 1.38)
+BAND_BY_KIND = {"pretraining": (0.79, 1.32), "fine-tuning": (0.71, 1.44)}
 
 
 def band_for(method: str) -> tuple[float, float]:
@@ -103,6 +110,8 @@ class Workload:
     """One training job. ``dataset_tokens`` is one epoch; every field but the first two has a default.
 
     ``seq_len`` and ``micro_batch_size`` default per method (METHOD_DEFAULTS) when left as None.
+    ``micro_batch_size`` may be "auto" (the fine-tunes' default): the largest that fits the GPU
+    estimated (``resolve_micro_batch``), up to AUTO_MICRO_BATCH_TOKENS tokens.
     ``gradient_checkpointing``: True, False or "auto" (fine-tunes: on, as their recipes run;
     pretraining: off when the job fits without it on the GPU and count estimated, on when that makes
     it fit).
@@ -114,7 +123,7 @@ class Workload:
     precision: str = "bf16"
     epochs: float = 1.0
     seq_len: int | None = None
-    micro_batch_size: int | None = None
+    micro_batch_size: int | str | None = None
     gradient_checkpointing: bool | str = "auto"
     lora_rank: int = 16
     # Calibration: a measured throughput (tokens/s over all measured GPUs) or the hours a past run
@@ -146,8 +155,12 @@ class Workload:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a positive finite number")
+        if self.micro_batch_size == "auto":
+            pass
+        elif isinstance(self.micro_batch_size, bool) or not isinstance(self.micro_batch_size, int):
+            raise ValueError('micro_batch_size must be a whole number or "auto"')
         for name in ("seq_len", "micro_batch_size", "lora_rank", "measured_gpu_count"):
-            if int(getattr(self, name)) < 1:
+            if getattr(self, name) != "auto" and int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1")
         for name in ("save_every_hours", "eval_tokens", "eval_passes"):
             value = getattr(self, name)
@@ -323,11 +336,16 @@ def _with_checkpointing(w: Workload, on: bool) -> Workload:
     return w if w.gradient_checkpointing is on else replace(w, gradient_checkpointing=on)
 
 
+def _micro_batch(w: Workload) -> int:
+    """The micro-batch as a number: an unresolved "auto" counts as 1 (the smallest footprint)."""
+    return 1 if w.micro_batch_size == "auto" else int(w.micro_batch_size)
+
+
 def memory_per_gpu(w: Workload, gpu_count: int = 1) -> MemoryBreakdown:
     """GiB each GPU needs, by part. See SHARDING_ASSUMPTION for more than one GPU.
 
-    With "auto" checkpointing (not resolved for a GPU) this is the smaller footprint, with it on:
-    what the job needs at least."""
+    With "auto" checkpointing or micro-batch (not resolved for a GPU) this is the smallest footprint,
+    checkpointing on and one sequence per micro-batch: what the job needs at least."""
     n = max(1, gpu_count)
     ckpt = w.gradient_checkpointing is not False
     shape = model_shape(w.params)
@@ -346,12 +364,13 @@ def memory_per_gpu(w: Workload, gpu_count: int = 1) -> MemoryBreakdown:
     weights, gradients, optimizer = weights / n, gradients / n, optimizer / n
 
     act_scale = 2 if w.precision == "fp32" else 1
-    sbd = w.seq_len * w.micro_batch_size * shape.d_model
+    mb = _micro_batch(w)
+    sbd = w.seq_len * mb * shape.d_model
     if ckpt:
         layers = shape.n_layers * _CKPT_BYTES_PER_HIDDEN * sbd + _ACT_BYTES_PER_HIDDEN * sbd
     else:
         layers = shape.n_layers * _ACT_BYTES_PER_HIDDEN * sbd
-    logits = w.seq_len * w.micro_batch_size * VOCAB_SIZE * 4 * 2
+    logits = w.seq_len * mb * VOCAB_SIZE * 4 * 2
     activations = layers * act_scale + logits
 
     gathered = 0.0
@@ -388,14 +407,38 @@ def min_gpus_to_fit(w: Workload, gpu: GpuSpec) -> int | None:
 
 
 def resolve_checkpointing(w: Workload, gpu: GpuSpec, gpu_count: int) -> Workload:
-    """``w`` with "auto" checkpointing decided for ``gpu_count`` x ``gpu`` (AUTO_CHECKPOINTING):
-    fine-tunes on, as their recipes run; pretraining off when the job fits without it, on otherwise
-    (it is what makes it fit, or the smallest footprint when nothing fits)."""
-    if w.gradient_checkpointing != "auto":
+    """``w`` with its "auto" choices decided for ``gpu_count`` x ``gpu``: gradient checkpointing
+    (AUTO_CHECKPOINTING: fine-tunes on, as their recipes run; pretraining off when the job fits
+    without it, on otherwise: it is what makes it fit, or the smallest footprint when nothing fits),
+    then an "auto" micro-batch (``resolve_micro_batch``)."""
+    if w.gradient_checkpointing == "auto":
+        if AUTO_CHECKPOINTING[w.method] == "on":
+            w = _with_checkpointing(w, True)
+        else:
+            w = _with_checkpointing(w, not fits_on(_with_checkpointing(w, False), gpu, gpu_count))
+    return resolve_micro_batch(w, gpu, gpu_count)
+
+
+def auto_micro_batch_cap(w: Workload) -> int:
+    """The most sequences an "auto" micro-batch takes at ``w.seq_len`` (AUTO_MICRO_BATCH_TOKENS)."""
+    return max(1, AUTO_MICRO_BATCH_TOKENS // int(w.seq_len))
+
+
+def resolve_micro_batch(w: Workload, gpu: GpuSpec, gpu_count: int) -> Workload:
+    """``w`` with an "auto" micro-batch decided: the largest, up to ``auto_micro_batch_cap``, whose
+    memory per GPU fits ``gpu`` at ``gpu_count`` (a LoRA/QLoRA replicated across GPUs must fit one;
+    a sharded job its share), with checkpointing as ``w`` has it ("auto" counts as on); 1 when
+    none larger fits (the job may then not fit at all: ``min_gpus_to_fit`` says where it does)."""
+    if w.micro_batch_size != "auto":
         return w
-    if AUTO_CHECKPOINTING[w.method] == "on":
-        return _with_checkpointing(w, True)
-    return _with_checkpointing(w, not fits_on(_with_checkpointing(w, False), gpu, gpu_count))
+    one = replace(w, micro_batch_size=1)
+    n = max(1, int(gpu_count))
+    share = 1 if data_parallel_mode(one, gpu, n) == "replicated" else n
+    for mb in range(auto_micro_batch_cap(w), 1, -1):
+        candidate = replace(w, micro_batch_size=mb)
+        if memory_per_gpu(candidate, share).total <= gpu.memory_gb:
+            return candidate
+    return one
 
 
 # --- Throughput ------------------------------------------------------------------------------------
@@ -472,6 +515,7 @@ def step_time(w: Workload, gpu: GpuSpec, gpu_count: int = 1, fit: dict | None = 
     """
     f = FIT if fit is None else fit
     n = max(1, int(gpu_count))
+    w = resolve_micro_batch(w, gpu, n)
     shape = model_shape(w.params)
     d, layers = shape.d_model, shape.n_layers
     peak_t, used = peak_tflops(gpu, w.precision)
@@ -532,7 +576,7 @@ def scaling_efficiency(w: Workload, gpu: GpuSpec, gpu_count: int) -> float:
     n = max(1, int(gpu_count))
     if n == 1:
         return 1.0
-    one = _with_checkpointing(w, resolve_checkpointing(w, gpu, n).checkpointing)
+    one = resolve_checkpointing(w, gpu, n)  # the same checkpointing and micro-batch on one GPU
     return tokens_per_second(one, gpu, n) / (n * tokens_per_second(one, gpu, 1))
 
 
@@ -671,6 +715,21 @@ def _checkpointing_note(w: Workload, resolved: Workload, gpu: GpuSpec, n: int) -
             f"(has {gpu.memory_gb} GB); recomputing activations costs about {cost:.0%} more time")
 
 
+def _micro_batch_note(w: Workload, resolved: Workload, gpu: GpuSpec, n: int) -> str:
+    if w.micro_batch_size != "auto":
+        return f"micro-batch {resolved.micro_batch_size} x {resolved.seq_len} tokens (as requested or the method's default)"
+    cap = auto_micro_batch_cap(w)
+    share = 1 if data_parallel_mode(resolved, gpu, n) == "replicated" else n
+    need = memory_per_gpu(resolved, share).total
+    if resolved.micro_batch_size == cap:
+        why = f"the recipes' {AUTO_MICRO_BATCH_TOKENS:,} tokens per micro-batch"
+    else:
+        why = f"the largest that fits {gpu.memory_gb} GB (up to {cap})"
+    return (f"micro-batch {resolved.micro_batch_size} x {resolved.seq_len} tokens (auto): {why}, about {need:.0f} GB "
+            "per GPU; send micro_batch_size for your recipe's (a larger one is faster per token where per-step "
+            "costs dominate, e.g. QLoRA's dequantisation)")
+
+
 def _hours(w: Workload, gpu: GpuSpec, n: int, tps: float, band: tuple[float, float]) -> tuple[float, float, float, Overhead]:
     compute = w.total_tokens / tps / 3600
     over = overhead_seconds(w, n, compute, n / tps)
@@ -698,6 +757,7 @@ def estimate_training(w: Workload, gpu: GpuSpec, gpu_count: int = 1) -> GpuEstim
         "gradient_checkpointing_note": _checkpointing_note(w, resolved, gpu, n),
         "seq_len": resolved.seq_len,
         "micro_batch_size": resolved.micro_batch_size,
+        "micro_batch_size_note": _micro_batch_note(w, resolved, gpu, n),
         "limited_by": st.limited_by,
         "sharding": {"single": "single GPU, no sharding", "replicated": REPLICATED_ASSUMPTION,
                      "sharded": SHARDING_ASSUMPTION}[dp_mode],
@@ -771,7 +831,7 @@ def estimate_training(w: Workload, gpu: GpuSpec, gpu_count: int = 1) -> GpuEstim
 __all__ = [
     "AUTO_CHECKPOINTING", "BAND", "BAND_BY_KIND", "CHECKPOINTING", "FIT", "REPLICATED_ASSUMPTION", "SHARDING_ASSUMPTION",
     "data_parallel_mode", "GpuEstimate", "METHOD_DEFAULTS", "MemoryBreakdown", "METHODS", "Overhead",
-    "PRECISIONS", "ScaleOption", "StepTime", "WORKLOAD_DEFAULTS", "Workload", "dataset_tokens_from_examples",
+    "PRECISIONS", "ScaleOption", "StepTime", "AUTO_MICRO_BATCH_TOKENS", "auto_micro_batch_cap", "resolve_micro_batch", "WORKLOAD_DEFAULTS", "Workload", "dataset_tokens_from_examples",
     "band_for", "estimate_training", "fits_on", "link_gbps", "memory_per_gpu", "min_gpus_to_fit", "model_shape",
     "overhead_seconds", "peak_tflops", "relative_throughput", "resolve_checkpointing", "scaling_efficiency",
     "step_time", "tokens_per_second", "training_flops", "workload_defaults",

@@ -148,12 +148,16 @@ def accuracy_table(before: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
-def summary_lines(before: dict[str, float], start: dict[str, float] | None = None) -> list[str]:
+def summary_lines(before: dict[str, float], start: dict[str, float] | None = None,
+                  midday: dict[str, float] | None = None) -> list[str]:
     """Median and max absolute error of the default estimate, before issue 14, at the start of the
-    2026-12-01 revision (``start``, when given) and now, by split and kind, with the band's coverage."""
-    mid = " Median 2026-12-01 start |" if start is not None else ""
+    2026-12-01 revision (``start``), at midday that day (``midday``, commit 5ef1cd5: before the
+    second revision) and now, by split and kind, with the band's coverage."""
+    cols = [("2026-12-01 start", start), ("midday", midday)]
+    cols = [(name, d) for name, d in cols if d is not None]
+    mid = "".join(f" Median {name} |" for name, _ in cols)
     out = [f"| Rows | n | Median abs. error before |{mid} Median now | Max before | Max now | Inside band now |",
-           "|---|---|---|---|---|---|---|" + ("---|" if start is not None else "")]
+           "|---|---|---|---|---|---|---|" + "---|" * len(cols)]
     groups = [("fit", None), ("holdout", None), ("fit", "pretraining"), ("fit", "fine-tuning"),
               ("holdout", "pretraining"), ("holdout", "fine-tuning"), ("fit+holdout", None)]
     for split, kind in groups:
@@ -161,9 +165,8 @@ def summary_lines(before: dict[str, float], start: dict[str, float] | None = Non
         now = [abs(error(m)) for m in ms]
         old = [abs(before[m.id] / m.tokens_per_second_per_gpu - 1) for m in ms]
         label = f"{split}{' ' + kind if kind else ''}"
-        mid = ""
-        if start is not None:
-            mid = f" {statistics.median(abs(start[m.id] / m.tokens_per_second_per_gpu - 1) for m in ms):.1%} |"
+        mid = "".join(f" {statistics.median(abs(d[m.id] / m.tokens_per_second_per_gpu - 1) for m in ms):.1%} |"
+                      for _, d in cols)
         out.append(f"| {label} | {len(ms)} | {statistics.median(old):.1%} |{mid} {statistics.median(now):.1%} | "
                    f"{max(old):.0%} | {max(now):.0%} | {ratio_band_coverage(ms):.0%} |")
     return out

@@ -54,8 +54,10 @@ def test_estimate_partial_follows_the_form(owner_client):
 def test_the_estimate_table_shows_fixed_costs_and_the_gpus_each_option_needs(owner_client, prices):
     body = owner_client.post("/wizard/configure/estimate/", {**JOB, "method": "full", "model_params_b": "13"}).content.decode()
     assert "Fixed costs" in body and "GPUs it needs (and twice that)" in body
-    assert "needs 7 GPUs" in body  # a 13B full fine-tune on 24 GB cards: not a dead end
-    assert "7 × " in body and "14 × " in body
+    # a 13B full fine-tune on 40 GB cards: not a dead end (6 x A100 40GB at an "auto" micro-batch of 1;
+    # 7 while the micro-batch was a fixed 2)
+    assert "needs 6 GPUs" in body
+    assert "6 × " in body and "12 × " in body
     assert "≈ $" in body  # scaling options priced at the cheapest current rate
 
 

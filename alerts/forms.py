@@ -11,6 +11,7 @@ from pricing.models import GpuModel
 from pricing.providers.registry import provider_names
 from pricing.regions import CONTINENTS
 from wizard.models import TrainingJob
+from wizard.selectors import jobs_visible_to
 
 from .models import PriceAlert
 
@@ -48,7 +49,7 @@ class PriceAlertForm(forms.ModelForm):
         self.fields["gpu"].help_text = "For a price or availability alert; a job alert uses the job's own GPU."
         self.fields["provider"].choices = [("", "Any provider"), *provider_names().items()]
         self.fields["job"] = forms.ModelChoiceField(
-            queryset=TrainingJob.objects.filter(user=user), required=False, label="Saved training job",
+            queryset=jobs_visible_to(user) if user is not None else TrainingJob.objects.none(), required=False, label="Saved training job",
             help_text="Only for a job-cost alert.", initial=getattr(self.instance, "job_id", None))
 
     def clean(self):

@@ -91,10 +91,17 @@ class MeasuredRun:
 
 
 def measured_runs(user, limit: int = 10) -> list[MeasuredRun]:
-    """The user's jobs with a measured throughput on a catalog GPU, most recently measured first."""
-    from pricing.gpus import GPUS_BY_SLUG
+    """Jobs with a measured throughput on a catalog GPU that the user can see (every team they are
+    in: a run a teammate measured or calibrated calibrates everyone's estimate), most recently
+    measured first."""
+    from django.db.models import Q
 
-    jobs = (TrainingJob.objects.filter(user=user, measured_tokens_per_second__isnull=False)
+    from pricing.gpus import GPUS_BY_SLUG
+    from teams.selectors import teams_for
+
+    team_ids = [t.pk for t in teams_for(user)]
+    visible = Q(team_id__in=team_ids) | Q(team__isnull=True, user=user)
+    jobs = (TrainingJob.objects.filter(visible, measured_tokens_per_second__isnull=False)
             .exclude(measured_gpu_type="").order_by("-measured_at", "-id")[:limit])
     out = []
     for j in jobs:

@@ -162,6 +162,11 @@ def history_for(user, limit: int = 100):
     return comparisons, jobs
 
 
+def jobs_visible_to(user):
+    """Every job the user may see: those of the teams they are in (and their own pre-team jobs)."""
+    return _team_jobs(user)
+
+
 def _team_jobs(user):
     from django.db.models import Q
 

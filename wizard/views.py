@@ -21,7 +21,7 @@ from selector.formatting import dec, money, rate
 from selector.query import CompareQuery
 from selector.setup_guides import GUIDES
 from selector.workload import WORKLOAD_DEFAULTS
-from teams.selectors import role_in
+from teams.selectors import current_team, role_in
 
 from . import compare_page, estimate_table, questions, selectors, services
 from .compare_views import bind_selector, prefs_of, query_from, selector_context, selector_initial
@@ -277,7 +277,8 @@ def wizard_review(request: HttpRequest) -> HttpResponse:
         if note:
             return redirect("wizard:review")  # the user must see the new price before launching
         job = services.job_create(user=request.user, configuration=state.config, chosen=fresh, recommended=recommended,
-                                  estimate=_job_estimate(state.config), selection_id=state.selection.get("comparison_id"))
+                                  estimate=_job_estimate(state.config), selection_id=state.selection.get("comparison_id"),
+                                  team=current_team(request))
         state.set_job(job.pk)
         messages.success(request, "Training job recorded: ready to launch.")
         return redirect("wizard:launch")

@@ -406,8 +406,6 @@ def test_the_five_field_request_lands_within_20_percent_median_of_held_back_runs
     assert statistics.median(abs(v) for v in pretraining.values()) <= 0.20, pretraining
 
 
-@pytest.mark.xfail(strict=True, reason="Not met: held-back fine-tunes are ~21% off (median) with the five-field "
-                   "request (docs/estimator.md, 'What does not hold'); strict, so it fails once they are within 20%.")
 def test_the_five_field_request_lands_within_20_percent_median_of_held_back_fine_tunes(client):
     import statistics
 
@@ -415,10 +413,25 @@ def test_the_five_field_request_lands_within_20_percent_median_of_held_back_fine
     assert statistics.median(abs(v) for v in errors.values()) <= 0.20, errors
 
 
-def test_held_back_fine_tunes_through_the_endpoint_stay_within_25_percent_median(client):
+@pytest.mark.xfail(strict=True, reason="Not met: the 12 fine-tunes held back before the VectorLM rows are ~22% off "
+                   "(median) with the five-field request (docs/estimator.md, 'What does not hold'); strict, so it "
+                   "fails once they are within 20%.")
+def test_the_five_field_request_lands_within_20_percent_median_of_the_fine_tunes_held_back_at_midday(client):
     import statistics
 
-    errors = _five_field_errors(client, "fine-tuning")
+    from tests.selector.test_throughput_measurements import HELD_BACK_AT_MIDDAY
+
+    errors = {k: v for k, v in _five_field_errors(client, "fine-tuning").items() if k in HELD_BACK_AT_MIDDAY}
+    assert len(errors) == len(HELD_BACK_AT_MIDDAY)
+    assert statistics.median(abs(v) for v in errors.values()) <= 0.20, errors
+
+
+def test_fine_tunes_held_back_at_midday_through_the_endpoint_stay_within_25_percent_median(client):
+    import statistics
+
+    from tests.selector.test_throughput_measurements import HELD_BACK_AT_MIDDAY
+
+    errors = {k: v for k, v in _five_field_errors(client, "fine-tuning").items() if k in HELD_BACK_AT_MIDDAY}
     assert statistics.median(abs(v) for v in errors.values()) <= 0.25, errors
 
 

@@ -87,19 +87,36 @@ def test_pretraining_is_within_20_percent_median(split):
     assert statistics.median(abs(error(m)) for m in ms) <= MEDIAN_LIMIT
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Not met (docs/estimator.md, 'What does not hold'): the held-back fine-tuning rows are ~21% off "
-    "(median) with the default request; with each run's own micro-batch and sequence length they are ~13%. "
-    "strict: this starts failing, on purpose, the day the estimate meets the issue's 20%."))
+# The 12 fine-tunes held back at midday 2026-12-01, before the VectorLM rows joined the holdout:
+# the acceptance is met on today's holdout (20 fine-tunes) but not on these alone (docs/estimator.md,
+# "What does not hold"), and the strict xfail below says so until it is.
+HELD_BACK_AT_MIDDAY = (
+    "ttune-l2-7b-lora-4090x2", "ttune-l2-70b-full-a100x8", "ttune-l31-8b-qlora-4090", "ttune-l32-3b-full-ac-a100",
+    "qwen-7b-lora-4k-a100", "qwen-14b-qlora-a100", "fsdpq-l2-7b-qlora-fsdp-3090x2", "fsdpq-l2-7b-qlora-4090x2",
+    "fsdpq-l2-70b-qlora-a100-40x4", "phs-sm-mistral7b-qlora-a10g", "phs25-l31-8b-qlora-l4-liger", "phs25-l31-8b-qlora-l4x4",
+)
+
+
 def test_fine_tuning_is_within_20_percent_median_on_the_held_back_rows():
     ms = [m for m in rows("holdout") if m.kind == "fine-tuning"]
+    assert len(ms) >= 20
+    assert statistics.median(abs(error(m)) for m in ms) <= MEDIAN_LIMIT
+    assert statistics.median(abs(error(m, default=False)) for m in ms) <= MEDIAN_LIMIT
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Not met (docs/estimator.md, 'What does not hold'): the 12 fine-tunes held back before the VectorLM rows "
+    "are ~22% off (median) with the default request (~14% with each run's own settings); the whole holdout "
+    "meets 20% because 8 held-back VectorLM A100 rows are ~7% off. strict: fails, on purpose, once these are within 20%."))
+def test_fine_tuning_is_within_20_percent_median_on_the_rows_held_back_at_midday():
+    ms = [m for m in rows("holdout") if m.id in HELD_BACK_AT_MIDDAY]
+    assert len(ms) == len(HELD_BACK_AT_MIDDAY)
     assert statistics.median(abs(error(m)) for m in ms) <= MEDIAN_LIMIT
 
 
-def test_held_back_fine_tuning_stays_where_it_is_and_is_within_20_percent_with_the_runs_settings():
-    """Pins today's figures so a change shows: the default request ~21% (acceptance is 20%), each
-    run's own settings (sequence length, micro-batch, checkpointing) ~13%."""
-    ms = [m for m in rows("holdout") if m.kind == "fine-tuning"]
+def test_the_rows_held_back_at_midday_stay_where_they_are():
+    """Pins today's figures so a change shows: ~22% with the default request, ~14% with the runs' settings."""
+    ms = [m for m in rows("holdout") if m.id in HELD_BACK_AT_MIDDAY]
     assert statistics.median(abs(error(m)) for m in ms) <= 0.25
     assert statistics.median(abs(error(m, default=False)) for m in ms) <= MEDIAN_LIMIT
 

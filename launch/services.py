@@ -21,6 +21,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from selector.formatting import hours as fmt_hours
+from selector.formatting import money, rate
+
 from . import billing, crypto
 from .models import (
     LAUNCH_PROVIDERS,
@@ -184,14 +187,14 @@ class Quote:
             return "That offer is gone (sold out or no longer listed): choose again."
         if self.moved:
             return (f"The price moved {self.moved_fraction * 100:.0f}% since you saw it: now "
-                    f"${self.usd_per_hour:,.4f}/h (was ${self.shown_usd_per_hour:,.4f}/h). Confirm the new price.")
+                    f"{rate(self.usd_per_hour)} (was {rate(self.shown_usd_per_hour)}). Confirm the new price.")
         return ""
 
     def words(self) -> str:
         o = self.option or {}
         return (f"{o.get('gpu_count', 1)}x {o.get('gpu_type', '')} on {o.get('provider_name', o.get('provider', ''))}"
-                f"{' (' + o['region'] + ')' if o.get('region') else ''} at ${self.usd_per_hour:,.4f}/h, "
-                f"{_dec(o.get('training_hours')):,.2f} h, estimated ${self.estimate_usd:,.2f}")
+                f"{' (' + o['region'] + ')' if o.get('region') else ''} at {rate(self.usd_per_hour)}, "
+                f"{fmt_hours(_dec(o.get('training_hours')))}, estimated {money(self.estimate_usd)}")
 
 
 def _dec(value) -> Decimal:
@@ -267,7 +270,7 @@ def launch_submit(*, team, user, quote: Quote, budget_usd, confirm: bool, idempo
                                             "use the generated script on the job page")
     budget = _dec(budget_usd) if budget_usd not in (None, "") else None
     if not confirm:
-        raise NotConfirmed(f"Would launch {quote.words()}; budget ${(budget or quote.default_budget_usd):,.2f}. "
+        raise NotConfirmed(f"Would launch {quote.words()}; budget {money((budget or quote.default_budget_usd))}. "
                            "Send confirm: true to launch.")
     if budget is None or budget <= 0:
         raise LaunchInputError("budget_usd", "a budget (maximum USD, above 0) must be confirmed before a launch")
@@ -292,7 +295,7 @@ def launch_submit(*, team, user, quote: Quote, budget_usd, confirm: bool, idempo
                 disk_gb=int(disk_gb or template.disk_gb), dry_run=dry_run_for(team, provider),
             )
             _event(launch, "requested", f"Launch requested by {user.get_username()}: {quote.words()}; budget "
-                                        f"${launch.budget_usd:,.2f}" + (f"; failover allowed (up to {max_attempts()} offers)"
+                                        f"{money(launch.budget_usd)}" + (f"; failover allowed (up to {max_attempts()} offers)"
                                                                         if launch.allow_failover else "; no failover")
                    + (" — DRY RUN: nothing will be started" if launch.dry_run else ""))
             pk = launch.pk
@@ -339,7 +342,7 @@ def _spec(launch: Launch, offer: dict, tag: str, account: ProviderAccount) -> La
 
 def _offer_words(offer: dict) -> str:
     return (f"{offer.get('gpu_count', 1)}x {offer.get('gpu_type', '')} on {NAMES.get(offer['provider'], offer['provider'])}"
-            + (f" ({offer['region']})" if offer.get("region") else "") + f" at ${_dec(offer.get('hourly_rate')):,.4f}/h")
+            + (f" ({offer['region']})" if offer.get("region") else "") + f" at {rate(_dec(offer.get('hourly_rate')))}")
 
 
 def _cleanup(adapter, client, tag: str) -> list[str]:
@@ -512,7 +515,7 @@ def _budget_check(launch: Launch, adapter, client, now, transport) -> Launch:
                                 transport=transport, now=now)
     if verdict == "warn" and Launch.objects.filter(pk=launch.pk, budget_warned_at__isnull=True).update(budget_warned_at=now):
         title = f"Job #{launch.pk} has used 80% of its budget"
-        body = (f"{_offer_words(launch.option)} has spent ${launch.spend_usd:,.2f} of its ${launch.budget_usd:,.2f} "
+        body = (f"{_offer_words(launch.option)} has spent {money(launch.spend_usd)} of its {money(launch.budget_usd)} "
                 f"budget. At 100% it is {'stopped' if launch.stop_at_budget else 'terminated'}.")
         _event(launch, "budget_warning", body, at=now)
         notify_team(team=launch.team, launch=launch, title=title, body=body)
@@ -559,8 +562,8 @@ def launch_terminate(*, launch: Launch, reason: str, stop: bool = False, by=None
     verb = "stopped" if use_stop else "terminated"
     if reason == "budget reached":
         notify_team(team=launch.team, launch=launch, title=f"Job #{launch.pk} {verb}: budget reached",
-                    body=f"{_offer_words(launch.option)} reached its ${launch.budget_usd:,.2f} budget "
-                         f"(spent ${launch.spend_usd:,.2f}) and was {verb}.")
+                    body=f"{_offer_words(launch.option)} reached its {money(launch.budget_usd)} budget "
+                         f"(spent {money(launch.spend_usd)}) and was {verb}.")
     return _close(launch, Launch.Status.TERMINATED, reason if not use_stop else f"{reason} (stopped)", at=now)
 
 

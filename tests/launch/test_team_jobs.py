@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from launch import services
+from selector.formatting import hours
 from launch.models import Launch
 from wizard import services as wizard_services
 from wizard.models import Comparison, TrainingJob
@@ -159,8 +160,8 @@ def test_team_history_shows_estimate_vs_actual_of_a_launched_job(finished, membe
     actual = finished.spend_usd.quantize(finished.estimate_usd)
     assert f"${finished.estimate_usd:,.2f}" in row and f"${actual:,.2f}" in row
     assert "Terminated" in row and reverse("launch:job", args=[finished.pk]) in row
-    assert finished.measured_hours and f"{finished.measured_hours:.2f} h" in row  # measured beside estimated
-    assert "10.00 h" in row
+    assert finished.measured_hours and hours(finished.measured_hours) in row  # measured beside estimated
+    assert "10 h" in row  # selector.formatting.hours, the one hours formatter
 
 
 def test_a_running_job_cannot_be_deleted(team, owner, connect, polled, fakes):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pricing.gpus import GPUS, GPUS_BY_SLUG, GpuSpec, match_gpu_query
+from selector import formatting as fmt
 from selector.engine import RATE_PLACES, HoursResult, Option
 from selector.estimator import GpuEstimate, estimate_training, training_flops
 from selector.workload import Workload, workload_from
@@ -168,10 +169,6 @@ def _label(o: Option) -> str:
     return f"{gpus} on {i.provider_name}"
 
 
-def _hours(h: float) -> str:
-    return f"{h:.1f} h" if h >= 0.95 else f"{h * 60:.0f} min"
-
-
 def _rate(o: Option) -> float:
     return float(o.input.hourly_rate.quantize(RATE_PLACES))
 
@@ -195,10 +192,10 @@ def speed_notes(options, cheapest: Option | None, *, allow_interruptible: bool =
     if not (cheap_rate > low_rate and cheap_total < low_total):
         return []
     return [
-        f"{_label(cheapest)} costs more per hour (${cheap_rate:.2f} vs ${low_rate:.2f} "
-        f"for {_label(lowest_rate)}) but finishes in {_hours(cheapest.training_hours)} vs "
-        f"{_hours(lowest_rate.training_hours)}, so its total is lower "
-        f"(${cheap_total:.2f} vs ${low_total:.2f})."
+        f"{_label(cheapest)} costs more per hour ({fmt.rate(cheapest.input.hourly_rate)} vs "
+        f"{fmt.rate(lowest_rate.input.hourly_rate)} for {_label(lowest_rate)}) but finishes in "
+        f"{fmt.hours(cheapest.training_hours)} vs {fmt.hours(lowest_rate.training_hours)}, so its total is lower "
+        f"({fmt.money(cheapest.total_cost)} vs {fmt.money(lowest_rate.total_cost)})."
     ]
 
 

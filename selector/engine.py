@@ -182,9 +182,19 @@ class OptionInput:
     hours_on: tuple[str, int] | None = None
     # hourly_rate in 1/10,000 USD when it has at most 4 places (every cloud offer): exact integer costing.
     rate_e4: int | None = field(init=False, repr=False, compare=False, default=None)
+    # For compare's loop, computed once per input: the (GPU, count) its hours are estimated on, and
+    # for a cloud offer costed in integers, its (rate, setup, increment) as one integer key.
+    hours_key: tuple[str, int] = field(init=False, repr=False, compare=False, default=("", 0))
+    cost_key: int | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "rate_e4", rate_ten_thousandths(self.hourly_rate))
+        rate = rate_ten_thousandths(self.hourly_rate)
+        object.__setattr__(self, "rate_e4", rate)
+        object.__setattr__(self, "hours_key", self.hours_on or (self.gpu_slug, self.gpu_count))
+        setup, inc = self.setup_minutes[1], self.billing_increment_seconds
+        if (rate is not None and rate >= 0 and self.fixed_total is None and self.source != "local"
+                and 0 <= setup < 1 << 16 and 0 <= inc < 1 << 16):
+            object.__setattr__(self, "cost_key", rate << 32 | setup << 16 | inc)
 
     @property
     def is_local(self) -> bool:
@@ -452,7 +462,11 @@ def _option(opt: OptionInput, training: float, total: Decimal, billed: Decimal, 
     return o
 
 
-_by_cost = itemgetter(0, 1, 2)  # a record's (cents, finish hours, id): the cost order
+# Orders on compare's records: (cents, finish hours, id, ..., setup max at 9).
+_by_cost = itemgetter(0, 1, 2)  # total, finish, id: sort "cost", pick_cheapest
+_by_speed = itemgetter(9, 0, 1, 2)  # setup, total, finish, id: sort "speed"
+_by_finish = itemgetter(1, 0, 2)  # finish, total, id: sort "finish", pick_finishes_first, pick_recommended
+_by_setup = itemgetter(9, 0, 2)  # setup, total, id: pick_fastest
 
 
 def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareParams = CompareParams(),
@@ -465,9 +479,10 @@ def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareP
     slice of the ranking (``count`` says how many there are); the picks are over every option, and
     only the options returned are built."""
     excluded_out = list(excluded)
-    records: list[tuple] = []  # (cents, finish hours, id, input, total, billed, training, extra, Option | None)
-    asked: dict[tuple[str, int], tuple] = {}  # (GPU, count) -> (HoursResult, training, extra)
-    costs: dict[tuple, tuple] = {}  # (rate_e4, hours, setup, increment) -> (cents, total, billed)
+    # (cents, finish hours, id, input, total, billed, training, extra, Option | None, setup max)
+    records: list[tuple] = []
+    asked: dict[tuple[str, int], tuple] = {}  # (GPU, count) -> (HoursResult, training, extra, its costs)
+    costs: dict[float | None, dict[int, tuple]] = {}  # hours -> input.cost_key -> (cents, total, billed)
     include_unavailable = params.include_unavailable
     append = records.append
     for opt in inputs:
@@ -475,7 +490,7 @@ def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareP
             excluded_out.append(Exclusion(opt.id, opt.provider, opt.gpu_type, "unavailable",
                                           "Unavailable right now (include_unavailable is false)"))
             continue
-        on = opt.hours_on or (opt.gpu_slug, opt.gpu_count)
+        on = opt.hours_key
         got = asked.get(on)
         if got is None:  # once per (GPU, count) per comparison: thousands of offers share a few
             hours = hours_for(*on)
@@ -486,8 +501,8 @@ def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareP
                          round_hours(hours.high) if hours.high is not None else None,
                          round_hours(hours.overhead_hours) if hours.overhead_hours is not None else None,
                          hours.min_gpu_count)
-            got = asked[on] = (hours, training, extra)
-        hours, training, extra = got
+            got = asked[on] = (hours, training, extra, costs.setdefault(training, {}))
+        hours, training, extra, table = got
         # A managed per-token service picks (and shards over) its own hardware: "does not fit on
         # the GPUs we estimate on" does not apply to it, only the estimate of its hours does.
         if not hours.fits and opt.fixed_total is None:
@@ -499,30 +514,28 @@ def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareP
                                           f"No training-time estimate for {opt.gpu_type}"))
             continue
         setup = opt.setup_minutes[1]
-        finish = setup / 60 + training
-        rate_e4 = opt.rate_e4
-        if rate_e4 is not None and opt.fixed_total is None and opt.source != "local":
-            key = (rate_e4, training, setup, opt.billing_increment_seconds)
-            cost = costs.get(key)
+        key = opt.cost_key
+        if key is not None:  # a cloud offer costed in integers: each distinct cost once
+            cost = table.get(key)
             if cost is None:
-                fast = cloud_cost_cents(rate_e4, round(training * 1000), setup, opt.billing_increment_seconds)
+                fast = cloud_cost_cents(opt.rate_e4, round(training * 1000), setup, opt.billing_increment_seconds)
                 if fast is None:  # an exact half-cent: the Decimal sum decides (price_option)
                     o = price_option(opt, hours, training=training)
                     cost = (int(o.total_cost.scaleb(2)), o.total_cost, o.billed_hours)
                 else:
                     cost = (fast[0], Decimal(fast[0]).scaleb(-2), Decimal(fast[1]) / _MS_PER_HOUR)
-                costs[key] = cost
-            append((cost[0], finish, opt.id, opt, cost[1], cost[2], training, extra, None))
+                table[key] = cost
+            append((cost[0], setup / 60 + training, opt.id, opt, cost[1], cost[2], training, extra, None, setup))
         else:
             o = price_option(opt, hours, training=training)
-            append((int(o.total_cost.scaleb(2)), finish, opt.id, opt, o.total_cost, o.billed_hours, training, extra,
-                    o))
+            append((int(o.total_cost.scaleb(2)), setup / 60 + training, opt.id, opt, o.total_cost, o.billed_hours,
+                    training, extra, o, setup))
 
     sort = params.sort
     if sort == "speed":
-        ranked = sorted(records, key=lambda r: (r[3].setup_minutes[1], r[0], r[1], r[2]))
+        ranked = sorted(records, key=_by_speed)
     elif sort == "finish":
-        ranked = sorted(records, key=lambda r: (r[1], r[0], r[2]))
+        ranked = sorted(records, key=_by_finish)
     elif sort == "availability":
         ranked = sorted(records, key=lambda r: (*_availability_key(r[3]), r[0], r[2]))
     else:
@@ -534,16 +547,16 @@ def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareP
         cheapest_r = choosable[0] if choosable else None
     else:
         cheapest_r = min(choosable, key=_by_cost, default=None)
-    fastest_r = min(choosable, key=lambda r: (r[3].setup_minutes[1], r[0], r[2]), default=None)
-    first_r = min(choosable, key=lambda r: (r[1], r[0], r[2]), default=None)
+    fastest_r = min(choosable, key=_by_setup, default=None)
+    first_r = min(choosable, key=_by_finish, default=None)
     recommended_r = None
     if cheapest_r is not None:
         # recommendation_candidates in cents: total < 1.2 x the cheapest's, or equal to it.
-        c12 = cheapest_r[0] * 12
-        within = [r for r in choosable if r[0] * 10 < c12 or r[0] == cheapest_r[0]]
+        c12, c = cheapest_r[0] * 12, cheapest_r[0]
+        within = [r for r in choosable if r[0] * 10 < c12 or r[0] == c]
         if any(ranked_availability(r[3]) in ("high", "medium") for r in within):
             within = [r for r in within if ranked_availability(r[3]) != "low"]
-        recommended_r = min(within, key=lambda r: (r[1], r[0], r[2]), default=None)
+        recommended_r = min(within, key=_by_finish, default=None)
     local_r = next((r for r in ranked if r[3].source == "local"), None)
     best_cloud_r = cheapest_r if local_r is None else min(
         (r for r in choosable if r[3].source != "local"), key=_by_cost, default=None)

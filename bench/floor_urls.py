@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.urls import urlpatterns as production_urlpatterns
-from selector.api.views import PublicApiThrottle
+from selector.api.base import PublicApiThrottle
 
 
 class FloorApi(APIView):

@@ -104,8 +104,10 @@ HoursFor = Callable[[str, int], HoursResult]
 def flat_hours_for(hours: float) -> HoursFor:
     """Every option trains for the same ``hours``."""
 
+    result = HoursResult(hours=hours)  # frozen: one for every option
+
     def hours_for(gpu_slug: str, gpu_count: int) -> HoursResult:
-        return HoursResult(hours=hours)
+        return result
 
     return hours_for
 
@@ -482,6 +484,7 @@ def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareP
     # (cents, finish hours, id, input, total, billed, training, extra, Option | None, setup max)
     records: list[tuple] = []
     asked: dict[tuple[str, int], tuple] = {}  # (GPU, count) -> (HoursResult, training, extra, its costs)
+    by_result: dict[int, tuple] = {}  # the same, per HoursResult object (kept alive in the tuple)
     costs: dict[float | None, dict[int, tuple]] = {}  # hours -> input.cost_key -> (cents, total, billed)
     include_unavailable = params.include_unavailable
     append = records.append
@@ -494,14 +497,17 @@ def compare(inputs: Iterable[OptionInput], hours_for: HoursFor, params: CompareP
         got = asked.get(on)
         if got is None:  # once per (GPU, count) per comparison: thousands of offers share a few
             hours = hours_for(*on)
-            training = extra = None
-            if math.isfinite(hours.hours) and hours.hours >= 0:
-                training = round_hours(hours.hours)
-                extra = (round_hours(hours.low) if hours.low is not None else None,
-                         round_hours(hours.high) if hours.high is not None else None,
-                         round_hours(hours.overhead_hours) if hours.overhead_hours is not None else None,
-                         hours.min_gpu_count)
-            got = asked[on] = (hours, training, extra, costs.setdefault(training, {}))
+            got = by_result.get(id(hours))  # flat hours: one result for every (GPU, count)
+            if got is None:
+                training = extra = None
+                if math.isfinite(hours.hours) and hours.hours >= 0:
+                    training = round_hours(hours.hours)
+                    extra = (round_hours(hours.low) if hours.low is not None else None,
+                             round_hours(hours.high) if hours.high is not None else None,
+                             round_hours(hours.overhead_hours) if hours.overhead_hours is not None else None,
+                             hours.min_gpu_count)
+                got = by_result[id(hours)] = (hours, training, extra, costs.setdefault(training, {}))
+            asked[on] = got
         hours, training, extra, table = got
         # A managed per-token service picks (and shards over) its own hardware: "does not fit on
         # the GPUs we estimate on" does not apply to it, only the estimate of its hours does.

@@ -139,6 +139,25 @@ class FailSoftRedisCache(RedisCache):
         except _Unavailable:
             return False
 
+    def hit(self, key, timeout: int, version=None) -> int:
+        """Count one more in ``key`` and return the count, in ONE round trip (a pipeline of
+        ``SET key 0 EX timeout NX`` and ``INCR key``: the first hit of a window creates the key with
+        its expiry; Django's ``add`` + ``incr`` took three: SET NX, EXISTS, INCR). 0 while Redis is
+        unavailable (the limits fail open, as above). The value is a plain Redis integer, which
+        ``get`` reads back as an int."""
+        def run():
+            made = self.make_and_validate_key(key, version=version)
+            client = self._cache.get_client(made, write=True)
+            pipe = client.pipeline(transaction=False)
+            pipe.set(made, 0, ex=max(1, int(timeout)), nx=True)
+            pipe.incr(made)
+            return int(pipe.execute()[1])
+
+        try:
+            return self._call("hit", run)
+        except _Unavailable:
+            return 0
+
     def incr(self, key, delta=1, version=None):
         try:
             return self._call("incr", super().incr, key, delta, version=version)

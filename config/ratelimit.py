@@ -50,7 +50,16 @@ def _count(key: str) -> int:
     return value if isinstance(value, int) else 0
 
 
+def hit(key: str, window_s: int) -> int:
+    """One more request in the fixed-window counter ``key``; the count so far (0: cache down, fail
+    open). One Redis round trip with ``config.cache.FailSoftRedisCache``; add + incr elsewhere."""
+    return _bump(key, window_s)
+
+
 def _bump(key: str, window_s: int) -> int:
+    fast = getattr(cache, "hit", None)
+    if fast is not None:
+        return fast(key, window_s + 60)
     try:
         if cache.add(key, 1, timeout=window_s + 60):
             return 1

@@ -4,6 +4,8 @@ modules, so each of them (selector, estimate, history) can build on it."""
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
@@ -13,6 +15,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from config import ratelimit
 from pricing.gpus import GPUS
 
 from .errors import API_PARSERS
@@ -41,11 +44,29 @@ class ErrorSerializer(serializers.Serializer):
 
 class PublicApiThrottle(AnonRateThrottle):
     """Per client IP, at ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["anon"]`` (from
-    ``API_THROTTLE_ANON``). The rate is read per request, so overriding the setting takes effect."""
+    ``API_THROTTLE_ANON``). The rate is read per request, so overriding the setting takes effect.
+
+    A fixed-window counter (``config.ratelimit.hit``: one Redis round trip, O(1)), not DRF's
+    sliding log: that reads, unpickles, trims, pickles and writes back a list of up to N request
+    times on every call (two round trips and O(N) work at N = the rate), the largest fixed cost of
+    a cheap API answer. The price is the fixed window's: up to twice the rate across a window
+    boundary, as for the log-in and page limits. ``Retry-After`` is the rest of the window."""
 
     def get_rate(self):
         rates = api_settings.DEFAULT_THROTTLE_RATES or {}
         return rates.get(self.scope) or settings.API_THROTTLE_ANON
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        ident = self.get_cache_key(request, view)
+        if ident is None:
+            return True
+        key, self._left = ratelimit._key("api", ident, self.duration, time.time())
+        return ratelimit.hit(key, self.duration) <= self.num_requests
+
+    def wait(self):
+        return getattr(self, "_left", None)
 
 
 class PublicApiView(APIView):

@@ -12,7 +12,8 @@ answers as if the key were missing:
   fail closed for locks);
 - ``incr`` -> ``ValueError`` as for a missing key (what Django's contract says for a missing key).
 
-Throttling (DRF's ``SimpleRateThrottle`` reads and writes its history with ``get``/``set``) is
+Throttling (the API throttle and the log-in and page limits count with ``hit``, below, which
+answers 0 while Redis is down) is
 therefore **fail-open** while Redis is down: every request sees an empty history and is allowed.
 That is a deliberate choice: the throttle is a courtesy limit, not a security boundary (DRF's own
 docs say so), and refusing every anonymous API call because the cache is down would turn a Redis

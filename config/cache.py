@@ -14,7 +14,7 @@ answers as if the key were missing:
 
 Throttling (the API throttle and the log-in and page limits count with ``hit``, below, which
 answers 0 while Redis is down) is
-therefore **fail-open** while Redis is down: every request sees an empty history and is allowed.
+therefore **fail-open** while Redis is down: every request counts as none and is allowed.
 That is a deliberate choice: the throttle is a courtesy limit, not a security boundary (DRF's own
 docs say so), and refusing every anonymous API call because the cache is down would turn a Redis
 outage into an API outage.

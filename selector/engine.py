@@ -52,6 +52,8 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from operator import itemgetter
 
+from selector import formatting as fmt
+
 CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.0001")
 HOURS_PLACES = 3
@@ -406,16 +408,6 @@ def _label(o: Option) -> str:
     return f"{o.input.provider_name} {count}{o.input.gpu_type}"
 
 
-def _usd(amount: Decimal) -> str:
-    return f"${amount:,.2f}"
-
-
-def _hours_words(hours: float) -> str:
-    if hours < 1:
-        return f"{round(hours * 60)} minutes"
-    return f"{hours:.1f} hours"
-
-
 def explain(recommended: Option | None, cheapest: Option | None, choosable: list[Option], all_options: list[Option]) -> str:
     sooner = None
     if recommended is not None:
@@ -432,23 +424,23 @@ def _explain(recommended: Option | None, cheapest: Option | None, sooner: list[D
         return "No option matches the request; see 'excluded' for why."
     rec, label = recommended, _label(recommended)
     if rec is cheapest or rec.input.id == cheapest.input.id:
-        reason = f"{label[0].upper()}{label[1:]} is the cheapest option at {_usd(rec.total_cost)}"
+        reason = f"{label[0].upper()}{label[1:]} is the cheapest option at {fmt.money(rec.total_cost)}"
         limit = cheapest.total_cost * RECOMMEND_WITHIN
         if any(total < limit for total in sooner):
             reason += "; the options within 20% of its price that finish sooner have low availability"
         elif sooner:
             reason += "; every option that finishes sooner costs at least 20% more"
         else:
-            reason += f" and finishes first, in about {_hours_words(rec.finish_hours)}"
+            reason += f" and finishes first, in about {fmt.hours(rec.finish_hours)}"
         return reason + "."
     saved = cheapest.finish_hours - rec.finish_hours
     premium = ((rec.total_cost - cheapest.total_cost) / cheapest.total_cost * 100) if cheapest.total_cost else Decimal(0)
     if saved > 0:
-        return (f"{label[0].upper()}{label[1:]} costs {_usd(rec.total_cost)}, only {premium:.0f}% more than the "
-                f"cheapest ({_label(cheapest)}, {_usd(cheapest.total_cost)}), and finishes about "
-                f"{_hours_words(saved)} sooner.")
-    return (f"{label[0].upper()}{label[1:]} costs {_usd(rec.total_cost)}, within 20% of the cheapest "
-            f"({_label(cheapest)}, {_usd(cheapest.total_cost)}), whose availability is low.")
+        return (f"{label[0].upper()}{label[1:]} costs {fmt.money(rec.total_cost)}, only {premium:.0f}% more than the "
+                f"cheapest ({_label(cheapest)}, {fmt.money(cheapest.total_cost)}), and finishes about "
+                f"{fmt.hours(saved)} sooner.")
+    return (f"{label[0].upper()}{label[1:]} costs {fmt.money(rec.total_cost)}, within 20% of the cheapest "
+            f"({_label(cheapest)}, {fmt.money(cheapest.total_cost)}), whose availability is low.")
 
 
 _new_object = object.__new__

@@ -73,3 +73,15 @@ def test_the_walker_sees_lazy_and_relative_imports():
     names = _imports_of("def f():\n    from selector.engine import compare\n    from ..gpus import GPUS\n"
                         "    import wizard.models\n", ["pricing", "providers"])
     assert {"selector.engine", "pricing.gpus", "wizard.models"} <= names
+
+
+def test_pages_never_import_the_api_serializers():
+    # Issue #10: pages render the typed answer (selector.compare.CompareAnswer) through the template
+    # filters; the API's serialisers are the one code that writes its JSON shape. The wizard's stored
+    # JSON (the selection, history records, TrainingJob.chosen: the API's option shape, which launch
+    # reads) is built in one module, wizard/stored.py, from the typed option by those functions.
+    stored = ROOT / "wizard" / "stored.py"
+    bad = [f"{p.relative_to(ROOT)} imports {n}" for p in _modules("wizard") if p != stored
+           for n in _imports(p, "wizard") if n.startswith("selector.api.serializers")]
+    assert bad == [], "\n".join(bad)
+    assert any(n.startswith("selector.api.serializers") for n in _imports(stored, "wizard")), "the one place moved?"

@@ -1,19 +1,23 @@
-"""The compare page's read model: the answer to the page's typed question (``selector.compare.
-compare_costs``, the function the API view calls, serialised once by the API's ``compare_answer_dict``)
-shaped for the templates: column sorts, regions folded under their cheapest row, "why is the list
-empty" with the undoing links, savings and the choice against the recommendation in words, the
-freshness panel, the applied filters in a few words. Numbers are written by ``selector.formatting``;
-nothing here prices anything. Shared by /compare/ and wizard step 2."""
+"""The compare page's read model: the typed answer to the page's typed question (``selector.compare.
+compare_costs``, the function the API view calls) shaped for the templates: each option as a
+``PageOption`` (the engine's typed option with the attribute names the templates read), column sorts,
+regions folded under their cheapest row, "why is the list empty" with the undoing links, savings and
+the choice against the recommendation in words, the applied filters in a few words. The templates
+format every number with the ``selector_tags`` filters (``selector.formatting``); sentences built here
+call the same formatter. Nothing here prices anything or builds the API's JSON (that is
+``selector.api.serializers``; what the wizard stores as JSON is ``wizard.stored``). Shared by
+/compare/ and wizard steps 2 and 3."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 
-from django.core.serializers.json import DjangoJSONEncoder
-
-from selector.formatting import age, days_old, dec, hours, money
+from selector.compare import AnsweredOption, CompareAnswer
+from selector.engine import RATE_PLACES
+from selector.formatting import hours, money
 from selector.query import CompareQuery
 
 AVAILABILITY = {
@@ -30,89 +34,156 @@ TYPICAL_MEANING = "the provider's usual level; it did not report stock for this 
 _AVAILABILITY_RANK = {"high": 0, "medium": 1, "low": 2, "unavailable": 3}
 
 
-def jsonable(value):
-    """Decimals and datetimes as strings, so answers can live in the session and JSONFields."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+@dataclass(frozen=True)
+class HoursRange:
+    low: float
+    high: float
+
+
+def _offer(name: str) -> property:
+    return property(attrgetter(f"input.{name}"), doc=f"The offer's ``{name}`` (engine.OptionInput).")
+
+
+class PageOption:
+    """One option of the typed answer as the templates read it: the offer's facts (``engine.OptionInput``)
+    and its costing (``engine.Option``) under the names the option has everywhere else (the API's
+    field names, so ``wizard/_option_facts.html`` reads a stored option and a fresh one alike), with
+    typed values (Decimal money, float hours). Read-only; built from an ``AnsweredOption``."""
+
+    __slots__ = ("answered", "option", "input", "hours_band")
+
+    def __init__(self, answered: AnsweredOption, *, hours_band: bool = False):
+        self.answered = answered
+        self.option = answered.option
+        self.input = answered.option.input
+        self.hours_band = hours_band  # the answer's: with a workload, options carry an hours band
+
+    id = _offer("id")
+    provider = _offer("provider")
+    provider_name = _offer("provider_name")
+    gpu_type = _offer("gpu_type")
+    gpu_slug = _offer("gpu_slug")
+    gpu_count = _offer("gpu_count")
+    gpu_memory_gb = _offer("gpu_memory_gb")
+    billing = _offer("billing")
+    setup_time = _offer("setup_time")
+    setup_minutes = _offer("setup_minutes")  # (min, max)
+    availability = _offer("availability")
+    availability_reported = _offer("availability_reported")
+    region = _offer("region")
+    any_region = _offer("any_region")
+    tier = _offer("tier")
+    interruptible = _offer("interruptible")
+    source = _offer("source")
+    as_of = _offer("as_of")
+    stale = _offer("stale")
+    provider_sku = _offer("provider_sku")
+    pros = _offer("pros")
+    cons = _offer("cons")
+    is_local = _offer("is_local")
+
+    @property
+    def hourly_rate(self) -> Decimal:
+        """USD per hour, to the 4 places the API gives it."""
+        return self.option.hourly_rate.quantize(RATE_PLACES)
+
+    @property
+    def total_cost(self) -> Decimal:
+        return self.option.total_cost
+
+    @property
+    def training_hours(self) -> float:
+        return self.option.training_hours
+
+    @property
+    def training_hours_range(self) -> HoursRange | None:
+        o = self.option
+        return HoursRange(o.hours_low, o.hours_high) if o.hours_low is not None and o.hours_high is not None else None
+
+    @property
+    def overhead_hours(self) -> float | None:
+        return self.option.overhead_hours
+
+    @property
+    def gpus_needed(self) -> int | None:
+        return self.option.min_gpu_count
+
+    @property
+    def finish_hours(self) -> float:
+        return self.option.finish_hours
+
+    @property
+    def trend(self) -> str | None:
+        return self.answered.trend
+
+    @property
+    def offer_key(self) -> dict:
+        """What ``{% launch_outcome %}`` looks an offer up by (it takes the option's JSON shape)."""
+        return {"provider": self.input.provider, "provider_sku": self.input.provider_sku}
+
+    def __repr__(self) -> str:
+        return f"PageOption({self.input.id!r})"
 
 
 @dataclass
 class CompareOutcome:
-    """An answer as the templates read it (the API's JSON shape), the errors that stopped it (by
-    field), and the question as the API's JSON body (what the history records)."""
+    """The typed answer (None when ``errors``, by field, stopped it) and the question as the API's
+    JSON body (what the history records)."""
 
-    result: dict | None
+    answer: CompareAnswer | None
     errors: dict = field(default_factory=dict)
     body: dict = field(default_factory=dict)
 
+    def _page(self, a: AnsweredOption | None) -> PageOption | None:
+        return PageOption(a, hours_band=self.answer.hours_band) if a is not None else None
+
     @property
-    def options(self) -> list[dict]:
-        return (self.result or {}).get("options", [])
+    def options(self) -> list[PageOption]:
+        if self.answer is None:
+            return []
+        return [self._page(a) for a in self.answer.options]
+
+    def pick(self, name: str) -> PageOption | None:
+        """A pick of the answer: cheapest, fastest, finishes_first, recommended, local, best_cloud."""
+        return self._page(getattr(self.answer, name)) if self.answer is not None else None
+
+    def find(self, option_id: str) -> PageOption | None:
+        """The listed option with this id (None: not offered in this answer)."""
+        for a in (self.answer.options if self.answer is not None else ()):
+            if a.option.input.id == str(option_id):
+                return self._page(a)
+        return None
 
 
 def compare(query: CompareQuery) -> CompareOutcome:
     """The pages' comparison: the typed question answered by ``selector.compare.compare_costs``, the
-    function the POST /api/cloud/compare-costs view calls, serialised as that view does, so pages
-    and API agree."""
-    from selector.api.serializers import compare_answer_dict
+    function the POST /api/cloud/compare-costs view calls, so pages and API agree."""
     from selector.compare import compare_costs
 
-    return CompareOutcome(jsonable(compare_answer_dict(compare_costs(query))), {}, query.to_body())
-
-
-def run_comparison(body: dict) -> CompareOutcome:
-    """A comparison from a compare-costs JSON body that comes from outside the pages' forms (a
-    stored history request a launch re-prices, a launch API call): validated by the API's serializer,
-    whose errors come back by field, then the same ``compare``."""
-    from selector.api.serializers import CompareCostsInputSerializer
-
-    ser = CompareCostsInputSerializer(data=body)
-    if not ser.is_valid():
-        return CompareOutcome(None, jsonable(ser.errors), body)
-    return compare(ser.query())
-
-
-def summary_option(result: dict | None, key: str) -> dict | None:
-    """summary.cheapest / fastest / recommended / local as an option dict (or None)."""
-    value = ((result or {}).get("summary") or {}).get(key)
-    if value is None or isinstance(value, dict):
-        return value
-    return find_option(result, value)
-
-def find_option(result: dict | None, option_id: str) -> dict | None:
-    for o in (result or {}).get("options", []):
-        if str(o.get("id")) == str(option_id):
-            return o
-    return None
+    return CompareOutcome(compare_costs(query), {}, query.to_body())
 
 # --- Presentation ----------------------------------------------------------------------------
 
-def _column_key(name: str):
-    def setup_max(o):
-        s = o.get("setup_minutes") or {}
-        return s.get("max") or 0
-
-    keys = {
-        "provider": lambda o: (o.get("provider_name") or o.get("provider") or "").lower(),
-        "gpu": lambda o: (o.get("gpu_type") or "").lower(),
-        "tier": lambda o: (o.get("tier") or "").lower(),
-        "count": lambda o: o.get("gpu_count") or 0,
-        "memory": lambda o: o.get("gpu_memory_gb") or 0,
-        "rate": lambda o: dec(o.get("hourly_rate")) or Decimal(0),
-        "hours": lambda o: dec(o.get("training_hours")) or Decimal(0),
-        "total": lambda o: dec(o.get("total_cost")) or Decimal(0),
-        "setup": setup_max,
-        "availability": lambda o: _AVAILABILITY_RANK.get(o.get("availability"), 9),
-        "region": lambda o: (o.get("region") or "").lower(),
-    }
-    return keys[name]
+_COLUMN_KEYS = {
+    "provider": lambda o: (o.provider_name or o.provider or "").lower(),
+    "gpu": lambda o: (o.gpu_type or "").lower(),
+    "tier": lambda o: (o.tier or "").lower(),
+    "count": lambda o: o.gpu_count or 0,
+    "memory": lambda o: o.gpu_memory_gb or 0,
+    "rate": lambda o: o.hourly_rate,
+    "hours": lambda o: o.training_hours or 0,
+    "total": lambda o: o.total_cost,
+    "setup": lambda o: o.setup_minutes[1] or 0,
+    "availability": lambda o: _AVAILABILITY_RANK.get(o.availability, 9),
+    "region": lambda o: (o.region or "").lower(),
+}
 
 
-def sort_by_column(options: list[dict], order: str) -> list[dict]:
+def sort_by_column(options: Sequence[PageOption], order: str) -> list[PageOption]:
     """Re-sort by a table column ("total", "-rate"...); ties keep the engine's order."""
     if not order:
         return list(options)
-    name = order.lstrip("-")
-    key = _column_key(name)
+    key = _COLUMN_KEYS[order.lstrip("-")]
     return sorted(options, key=key, reverse=order.startswith("-"))
 
 
@@ -120,27 +191,26 @@ def sort_by_column(options: list[dict], order: str) -> list[dict]:
 class OptionGroup:
     """One offer (provider, SKU, GPU count) with its regions folded under its cheapest row."""
 
-    primary: dict
-    others: list[dict]
+    primary: PageOption
+    others: list[PageOption]
 
     @property
-    def regions(self) -> list[dict]:
+    def regions(self) -> list[PageOption]:
         return [self.primary, *self.others]
 
 
-def fold_regions(options: list[dict]) -> list[OptionGroup]:
+def fold_regions(options: Sequence[PageOption]) -> list[OptionGroup]:
     groups: dict[tuple, OptionGroup] = {}
     order: list[tuple] = []
     for o in options:
-        key = (o.get("provider"), o.get("provider_sku") or o.get("gpu_type"), o.get("gpu_count"),
-               bool(o.get("interruptible")), o.get("source") == "local")
-        if o.get("source") == "local" or key not in groups:
-            key = key if key not in groups else (*key, o.get("id"))
+        key = (o.provider, o.provider_sku or o.gpu_type, o.gpu_count, bool(o.interruptible), o.is_local)
+        if o.is_local or key not in groups:
+            key = key if key not in groups else (*key, o.id)
             groups[key] = OptionGroup(o, [])
             order.append(key)
             continue
         g = groups[key]
-        if (dec(o.get("total_cost")) or 0) < (dec(g.primary.get("total_cost")) or 0):
+        if o.total_cost < g.primary.total_cost:
             g.others.insert(0, g.primary)
             g.primary = o
         else:
@@ -148,32 +218,32 @@ def fold_regions(options: list[dict]) -> list[OptionGroup]:
     return [groups[k] for k in order]
 
 
-def finish_hours(o: dict) -> float:
-    setup = (o.get("setup_minutes") or {}).get("max") or 0
-    return float(dec(o.get("training_hours")) or 0) + setup / 60
-
-
-def compare_to_recommended(chosen: dict, recommended: dict | None) -> str:
-    """"$4.20 more than the recommended option, finishes 2 h sooner"."""
-    if not recommended:
-        return "there is no recommended option to compare with"
-    if str(chosen.get("id")) == str(recommended.get("id")):
+def versus_words(same: bool, cost_diff: Decimal, finish_diff: float) -> str:
+    """"$4.20 more than the recommended option, finishes 2 h sooner" (the chosen option's total and
+    finish minus the recommended one's)."""
+    if same:
         return "this is the recommended option"
-    diff = (dec(chosen.get("total_cost")) or 0) - (dec(recommended.get("total_cost")) or 0)
-    if diff > 0:
-        cost = f"{money(abs(diff))} more than the recommended option"
-    elif diff < 0:
-        cost = f"{money(abs(diff))} less than the recommended option"
+    if cost_diff > 0:
+        cost = f"{money(abs(cost_diff))} more than the recommended option"
+    elif cost_diff < 0:
+        cost = f"{money(abs(cost_diff))} less than the recommended option"
     else:
         cost = "the same cost as the recommended option"
-    t = finish_hours(chosen) - finish_hours(recommended)
-    if abs(t) < 1 / 60:
+    if abs(finish_diff) < 1 / 60:
         when = "finishes at about the same time"
-    elif t < 0:
-        when = f"finishes {hours(t)} sooner"
+    elif finish_diff < 0:
+        when = f"finishes {hours(finish_diff)} sooner"
     else:
-        when = f"finishes {hours(t)} later"
+        when = f"finishes {hours(finish_diff)} later"
     return f"{cost}, {when}"
+
+
+def compare_to_recommended(chosen: PageOption, recommended: PageOption | None) -> str:
+    """The chosen option against the recommended one, in words (``versus_words``)."""
+    if recommended is None:
+        return "there is no recommended option to compare with"
+    return versus_words(chosen.id == recommended.id, chosen.total_cost - recommended.total_cost,
+                        chosen.finish_hours - recommended.finish_hours)
 
 FILTER_LABELS = {
     "memory": "minimum memory", "provider": "providers", "gpu_type": "GPU type", "gpu_count": "GPU count",
@@ -206,24 +276,23 @@ class EmptyAdvice:
     fixes: list[dict] = field(default_factory=list)  # [{"label", "url"}]: the change that brings options back
 
 
-def empty_advice(result: dict | None, cleaned: dict | None = None, link=None, *, job_url: str = "") -> EmptyAdvice | None:
+def empty_advice(answer: CompareAnswer | None, cleaned: dict | None = None, link=None, *,
+                 job_url: str = "") -> EmptyAdvice | None:
     """Why no option is listed: the filter that removed the options (by count), the product
     document's troubleshooting advice for that case, and links that undo it. ``link(changes)`` builds
     the page URL with the form changed; ``job_url`` (wizard) is where job fields are changed."""
-    if result is None or result.get("options"):
+    if answer is None or answer.options:
         return None
     cleaned = cleaned or {}
-    prices = _prices_list(result)
-    with_data = [p for p in prices if p.get("source")]
-    if not with_data:
-        failing = [p for p in prices if p.get("status") == "failing"]
+    if not any(p.source for p in answer.prices):
+        failing = [p for p in answer.prices if p.status == "failing"]
         advice = ["Check if backend services are running (the price poller and the database).",
                   "Verify API connectivity: the providers' APIs must be reachable and their API keys valid."]
         if failing:
             advice.append("Every provider's last poll failed; the errors are listed under 'Price freshness'.")
         return EmptyAdvice("backend", advice, [])
     codes: dict[str, int] = {}
-    for e in result.get("excluded") or []:
+    for e in answer.excluded:
         if e.get("count", 1) and e.get("code") != "no_prices":
             codes[e.get("code", "")] = codes.get(e.get("code", ""), 0) + int(e.get("count", 1))
     ranked = sorted(codes, key=lambda c: -codes[c])
@@ -267,16 +336,15 @@ def _filter_words(code: str, cleaned: dict) -> str:
     return f"The {label} filter" + (f" ({value})" if value else "")
 
 
-def savings_words(summary: dict) -> dict | None:
+def savings_words(local: PageOption | None, cloud: PageOption | None) -> dict | None:
     """"Savings vs local" in words: what the local GPU saves against the best cloud option and how
     much longer it takes, or what the cloud saves against it."""
-    local, cloud = summary.get("local"), summary.get("best_cloud")
-    if not local or not cloud:
+    if local is None or cloud is None:
         return None
-    saves = (dec(cloud.get("total_cost")) or Decimal(0)) - (dec(local.get("total_cost")) or Decimal(0))
-    longer = finish_hours(local) - finish_hours(cloud)
-    label = f"{cloud['provider_name']} {cloud['gpu_count']}× {cloud['gpu_type']}" if cloud.get("gpu_count", 1) > 1 \
-        else f"{cloud['provider_name']} {cloud['gpu_type']}"
+    saves = cloud.total_cost - local.total_cost
+    longer = local.finish_hours - cloud.finish_hours
+    label = f"{cloud.provider_name} {cloud.gpu_count}× {cloud.gpu_type}" if cloud.gpu_count > 1 \
+        else f"{cloud.provider_name} {cloud.gpu_type}"
     if abs(longer) < 1 / 60:
         when = "in about the same time"
     elif longer > 0:
@@ -285,20 +353,20 @@ def savings_words(summary: dict) -> dict | None:
         when = f"and finishes {hours(longer)} sooner"
     if saves > 0:
         return {"headline": f"Local saves {money(abs(saves))}",
-                "detail": f"Your local {local['gpu_type']} costs {money(dec(local['total_cost']))} against "
-                          f"{money(dec(cloud['total_cost']))} on the best cloud option ({label}), {when}."}
+                "detail": f"Your local {local.gpu_type} costs {money(local.total_cost)} against "
+                          f"{money(cloud.total_cost)} on the best cloud option ({label}), {when}."}
     if saves < 0:
         cloud_when = {"in about the same time": "in about the same time"}.get(when) or (
             f"and finishes {hours(longer)} sooner" if longer > 0 else f"but takes {hours(longer)} longer")
         return {"headline": f"Cloud saves {money(abs(saves))}",
-                "detail": f"The best cloud option ({label}, {money(dec(cloud['total_cost']))}) costs less than your "
-                          f"local {local['gpu_type']} ({money(dec(local['total_cost']))}) {cloud_when}."}
-    return {"headline": "Same cost", "detail": f"Your local {local['gpu_type']} and {label} cost the same, {when}."}
+                "detail": f"The best cloud option ({label}, {money(cloud.total_cost)}) costs less than your "
+                          f"local {local.gpu_type} ({money(local.total_cost)}) {cloud_when}."}
+    return {"headline": "Same cost", "detail": f"Your local {local.gpu_type} and {label} cost the same, {when}."}
 
 
-def hours_note(query: CompareQuery, result: dict | None) -> str:
+def hours_note(query: CompareQuery, answer: CompareAnswer | None) -> str:
     """What the training hours of each option are based on."""
-    if not result or query.workload is not None or query.training_hours is None:
+    if answer is None or query.workload is not None or query.training_hours is None:
         return ""
     if query.reference_gpu:
         return (f"Hours measured on {query.reference_gpu}: {query.training_hours:g} h there. Every other GPU and GPU "
@@ -307,45 +375,14 @@ def hours_note(query: CompareQuery, result: dict | None) -> str:
             "measured on”) to scale each GPU and count by its throughput.")
 
 
-def _prices_list(result: dict | None) -> list[dict]:
-    prices = (result or {}).get("prices") or []
-    if isinstance(prices, dict):  # {slug: {...}} as well as [{provider: slug, ...}]
-        return [{"provider": slug, **p} for slug, p in prices.items()]
-    return list(prices)
-
-
 FRESHNESS_STATES = {
-    # state: (word shown at a glance, what it means)
+    # state (pricing.selectors.ProviderFreshness.state): (word shown at a glance, what it means)
     "live": ("live", "prices from the provider's API"),
     "list": ("list price", "the built-in price list, not a live quote"),
     "stale": ("stale", "the prices shown may be out of date"),
     "failed": ("failed", "the last price check failed"),
     "none": ("no prices", "no prices yet"),
 }
-
-
-def freshness_rows(result: dict | None) -> list[dict]:
-    """Each provider's prices for the always-visible freshness panel: live / list / stale / failed,
-    with the list's date and age in words for built-in lists."""
-    rows = []
-    for p in _prices_list(result):
-        state = p.get("state") or _state_of(p)
-        word, meaning = FRESHNESS_STATES.get(state, (state, ""))
-        list_days = p.get("list_age_days")
-        rows.append({**p, "state": state, "state_word": word, "state_meaning": meaning,
-                     "age_words": age(p.get("age_seconds")),
-                     "list_age_words": days_old(list_days) if list_days is not None else ""})
-    return rows
-
-
-def _state_of(p: dict) -> str:
-    if p.get("status") == "failing":
-        return "failed"
-    if not p.get("source"):
-        return "none"
-    if p.get("stale"):
-        return "stale"
-    return "live" if p.get("source") == "live" else "list"
 
 
 def filters_summary(cleaned: dict, *, mode: str = "compare") -> str:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from selector.query import CompareQuery
 
-from . import compare_page, questions, services
+from . import compare_page, questions, services, stored
 from .compare_page import CompareOutcome
 from .forms import COLUMN_SORTS, SelectorForm
 from .job_tips import job_tips
@@ -91,10 +91,10 @@ def selector_context(request, form: SelectorForm, query: CompareQuery | None, pa
     if form.errors and not errors:  # also named above the results, for a field the panel folds away
         errors = {str(form.fields[f].label or f) if f in form.fields else "Settings": list(e) for f, e in form.errors.items()}
     outcome = compare_page.compare(query) if query is not None else CompareOutcome(None, errors or {})
-    result = outcome.result
-    options = compare_page.sort_by_column(outcome.options, cleaned.get("order") or "")
+    answer = outcome.answer
+    listed = outcome.options  # every option of the answer, in the engine's order
+    options = compare_page.sort_by_column(listed, cleaned.get("order") or "")
     max_rows = getattr(settings, "SELECTOR_MAX_ROWS", 100)
-    summary = (result or {}).get("summary") or {}
     order = cleaned.get("order") or ""
     columns = []
     for key, label in COLUMN_SORTS.items():
@@ -112,23 +112,23 @@ def selector_context(request, form: SelectorForm, query: CompareQuery | None, pa
     views = [{"key": k, "label": label, "current": (cleaned.get("view") or "auto") == k,
               "url": f"{page_url}?{query_from(cleaned, view=k)}"}
              for k, label in (("auto", "Auto"), ("table", "Table"), ("cards", "Cards"))]
+    recommended = outcome.pick("recommended")
     return {
-        "form": form, "mode": mode, "page_url": page_url, "result": result, "errors": outcome.errors,
+        # ``result`` is the typed answer (selector.compare.CompareAnswer); options and picks are
+        # compare_page.PageOption. Templates format numbers with the selector_tags filters.
+        "form": form, "mode": mode, "page_url": page_url, "result": answer, "errors": outcome.errors,
         # The page lists at most SELECTOR_MAX_ROWS rows (table) / cards in the current order, so a
         # marketplace with thousands of offers does not make a multi-megabyte page; the API has all.
         "options": options[:max_rows], "groups": compare_page.fold_regions(options)[:max_rows],
-        "total_options": len(options), "max_rows": max_rows, "summary": summary,
-        "cheapest": compare_page.summary_option(result, "cheapest"),
-        "fastest": compare_page.summary_option(result, "fastest"),
-        "recommended": compare_page.summary_option(result, "recommended"),
+        "total_options": len(options), "max_rows": max_rows,
+        "cheapest": outcome.pick("cheapest"), "fastest": outcome.pick("fastest"), "recommended": recommended,
+        "finishes_first": outcome.pick("finishes_first"), "local": outcome.pick("local"),
         "empty": compare_page.empty_advice(
-            result, cleaned, lambda **changes: f"{page_url}?{query_from(cleaned, **changes)}",
+            answer, cleaned, lambda **changes: f"{page_url}?{query_from(cleaned, **changes)}",
             job_url=reverse("wizard:configure") if mode == "wizard" else ""),
-        "freshness": compare_page.freshness_rows(result),
-        "finishes_first": compare_page.summary_option(result, "finishes_first"),
-        "savings": compare_page.savings_words(summary),
-        "hours_note": compare_page.hours_note(query, result) if query is not None else "",
-        "job_tips": job_tips(result, query) if query is not None else [],
+        "savings": compare_page.savings_words(outcome.pick("local"), outcome.pick("best_cloud")),
+        "hours_note": compare_page.hours_note(query, answer) if query is not None else "",
+        "job_tips": job_tips(listed, recommended, query) if answer is not None else [],
         "columns": columns, "sorts": sorts, "views": views, "view": cleaned.get("view") or "auto",
         "sort": cleaned.get("sort") or "cost", "order": order, "refresh_seconds": refresh_seconds(),
         "question": query, "query": query_from(cleaned),
@@ -164,6 +164,6 @@ def compare_save(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('compare')}?{data.urlencode()}")
     outcome = compare_page.compare(form.to_query())
     item = services.comparison_record(user=request.user, kind=Comparison.Kind.COMPARISON, payload=outcome.body,
-                                      result=outcome.result)
+                                      result=stored.answer_json(outcome.answer))
     messages.success(request, "Comparison saved to your history.")
     return redirect("history_item", pk=item.pk)

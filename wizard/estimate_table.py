@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from selector import estimates
 from selector.workload import Workload
 
-from .compare_page import jsonable
 from .models import TrainingJob
 from .questions import workload_of, workload_values
+from .stored import jsonable
 
 
 @dataclass

@@ -10,19 +10,13 @@ from decimal import Decimal
 
 from selector.formatting import dec, money  # noqa: F401  (dec re-exported)
 
-from .compare_page import (  # noqa: F401  (re-exported)
-    CompareOutcome,
-    compare_to_recommended,
-    find_option,
-    jsonable,
-    run_comparison,
-    summary_option,
-)
 from .estimate_table import EstimateOutcome, MeasuredRun, calibration_fields, measured_runs, run_estimate  # noqa: F401
 from .job_tips import job_tips  # noqa: F401  (re-exported)
 from .models import Comparison, TrainingJob
 from .questions import WORKLOAD_FIELDS  # noqa: F401  (re-exported)
 from .questions import workload_values as workload_payload  # noqa: F401  (step 1's saved job -> the API's workload)
+from .stored import JsonOutcome, jsonable, run_comparison  # noqa: F401  (re-exported: launch re-prices from JSON)
+from .stored import stored_versus as compare_to_recommended  # noqa: F401  (a stored choice in words)
 
 
 def config_rows(config: dict | None) -> list[tuple[str, str]]:

@@ -47,8 +47,10 @@ class WizardState:
         what the user saw, so a changed price can be reported without trusting the form)."""
         return self.data.get("shown_prices") or {}
 
-    def set_shown_prices(self, options: list[dict]) -> None:
-        self.data["shown_prices"] = {str(o["id"]): [o.get("hourly_rate"), o.get("total_cost")] for o in options}
+    def set_shown_prices(self, options) -> None:
+        """``options``: the options step 2 listed (``wizard.compare_page.PageOption``); kept as
+        decimal strings (JSON)."""
+        self.data["shown_prices"] = {str(o.id): [str(o.hourly_rate), str(o.total_cost)] for o in options}
         self.save()
 
     @property

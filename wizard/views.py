@@ -23,7 +23,7 @@ from selector.setup_guides import GUIDES
 from selector.workload import WORKLOAD_DEFAULTS
 from teams.selectors import current_team, role_in
 
-from . import compare_page, estimate_table, questions, selectors, services
+from . import compare_page, estimate_table, questions, selectors, services, stored
 from .compare_views import bind_selector, prefs_of, query_from, selector_context, selector_initial
 from .forms import ConfigureForm, NotesForm, PreferencesForm, SelectorForm, ThroughputForm
 from .job_tips import job_tips
@@ -69,7 +69,7 @@ def _config_initial(request) -> dict:
 def _config_from_form(form: ConfigureForm) -> dict:
     """Step 1's configuration: the cleaned fields, plus the calibration fields of the chosen run
     scaled to this job (wizard.estimate_table.calibration_fields)."""
-    config = compare_page.jsonable({k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+    config = stored.jsonable({k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
     run = form.runs.get(config.get("calibrate_from") or "")
     if run is not None:
         config.update(estimate_table.calibration_fields(run, workload_payload(config)))
@@ -169,7 +169,7 @@ def _wizard_filters(request, state: WizardState) -> SelectorForm:
         for job_field in JOB_FIELDS:
             form.fields.pop(job_field)  # step 1 holds the job
         if form.is_valid():
-            state.set_filters(compare_page.jsonable({k: v for k, v in form.cleaned_data.items() if k in SelectorForm.base_fields}))
+            state.set_filters(stored.jsonable({k: v for k, v in form.cleaned_data.items() if k in SelectorForm.base_fields}))
         return form
     initial = selector_initial(request)
     for job_field in JOB_FIELDS:
@@ -198,7 +198,7 @@ def wizard_providers(request: HttpRequest) -> HttpResponse:
         except ValueError as exc:  # a job kept from before that no longer makes a workload
             errors = {"job": [f"{exc} Change the job in step 1."]}
     ctx = selector_context(request, form, query, reverse("wizard:providers"), mode="wizard", errors=errors)
-    state.set_shown_prices(ctx["options"] + [o for g in ctx["groups"] for o in g.others])
+    state.set_shown_prices([*ctx["options"], *(o for g in ctx["groups"] for o in g.others)])
     ctx.update({"steps": _steps("providers", state), "config": state.config, "measured_on": measured_on(state.config),
                 "selected_id": (state.selection or {}).get("option", {}).get("id")})
     template = "selector/compare.html#results" if request.htmx else "wizard/providers.html"
@@ -214,18 +214,19 @@ def _wizard_select(request, state: WizardState) -> HttpResponse:
     except ValueError as exc:
         messages.error(request, f"{exc} Change the job in step 1.")
         return redirect("wizard:configure")
-    option = compare_page.find_option(outcome.result, option_id) if option_id else None
+    option = outcome.find(option_id) if option_id else None
     if option is None:
         messages.error(request, "That option is no longer offered (its price or availability changed). "
                                 "The comparison below is fresh: choose again.")
         return redirect(back)
-    shown = state.shown_prices.get(str(option["id"]))
-    if shown and dec(shown[0]) != dec(option.get("hourly_rate")):
-        messages.warning(request, f"The price changed since the list was shown: now {rate(option['hourly_rate'])} "
-                                  f"(was {rate(shown[0])}), total {money(option['total_cost'])}.")
+    shown = state.shown_prices.get(option.id)
+    if shown and dec(shown[0]) != option.hourly_rate:
+        messages.warning(request, f"The price changed since the list was shown: now {rate(option.hourly_rate)} "
+                                  f"(was {rate(shown[0])}), total {money(option.total_cost)}.")
+    chosen = stored.option_json(option)
     item = services.comparison_record(user=request.user, kind=Comparison.Kind.SELECTION, payload=outcome.body,
-                                      result=outcome.result, chosen=option)
-    state.set_selection(option, item.pk, outcome.body)
+                                      result=stored.answer_json(outcome.answer), chosen=chosen)
+    state.set_selection(chosen, item.pk, outcome.body)
     return redirect("wizard:review")
 
 
@@ -238,18 +239,19 @@ def _selection_query(state: WizardState) -> CompareQuery | None:
 
 
 def _fresh_selection(state: WizardState, query: CompareQuery | None):
-    """The selected option re-priced now: (fresh option or None, fresh result, change note)."""
+    """The selected option re-priced now: (fresh option or None, the fresh comparison, change note)."""
     sel = state.selection
-    result = compare_page.compare(query).result if query is not None else None
-    fresh = compare_page.find_option(result, sel["option"]["id"])
+    outcome = compare_page.compare(query) if query is not None else compare_page.CompareOutcome(None)
+    fresh = outcome.find(sel["option"]["id"])
     note = ""
     if fresh is None:
         note = "The option you selected is no longer offered. Choose again."
     else:
-        old, new = sel["option"].get("total_cost"), fresh.get("total_cost")
-        if dec(old) != dec(new):
-            note = f"The price changed since you selected it: the total is now {money(new)} (was {money(old)})."
-    return fresh, result, note
+        old = sel["option"].get("total_cost")  # as stored (JSON) when it was selected
+        if dec(old) != fresh.total_cost:
+            note = (f"The price changed since you selected it: the total is now {money(fresh.total_cost)} "
+                    f"(was {money(old)}).")
+    return fresh, outcome, note
 
 
 @login_required
@@ -263,20 +265,21 @@ def wizard_review(request: HttpRequest) -> HttpResponse:
         messages.info(request, "Choose a provider first.")
         return redirect("wizard:providers")
     query = _selection_query(state)
-    fresh, result, note = _fresh_selection(state, query)
+    fresh, outcome, note = _fresh_selection(state, query)
     if fresh is None:
         state.clear_selection()
         messages.error(request, note)
         return redirect("wizard:providers")
     if note:
         # Keep the fresh price; the review shows (and a launch records) what is true now.
-        state.set_selection(fresh, state.selection.get("comparison_id"), state.selection["payload"])
+        state.set_selection(stored.option_json(fresh), state.selection.get("comparison_id"), state.selection["payload"])
         messages.warning(request, note)
-    recommended = compare_page.summary_option(result, "recommended")
+    recommended = outcome.pick("recommended")
     if request.method == "POST":
         if note:
             return redirect("wizard:review")  # the user must see the new price before launching
-        job = services.job_create(user=request.user, configuration=state.config, chosen=fresh, recommended=recommended,
+        job = services.job_create(user=request.user, configuration=state.config, chosen=stored.option_json(fresh),
+                                  recommended=stored.option_json(recommended),
                                   estimate=_job_estimate(state.config), selection_id=state.selection.get("comparison_id"),
                                   team=current_team(request))
         state.set_job(job.pk)
@@ -284,10 +287,10 @@ def wizard_review(request: HttpRequest) -> HttpResponse:
         return redirect("wizard:launch")
     return render(request, "wizard/review.html", {
         "steps": _steps("review", state), "config": state.config, "option": fresh, "recommended": recommended,
-        "summary": (result or {}).get("summary") or {},
-        "versus": compare_page.compare_to_recommended(fresh, recommended), "guide": GUIDES.get(fresh.get("provider")),
+        "result": outcome.answer,
+        "versus": compare_page.compare_to_recommended(fresh, recommended), "guide": GUIDES.get(fresh.provider),
         "config_rows": selectors.config_rows(state.config), "filters": state.filters or {},
-        "job_tips": job_tips(result, query), "updated_at": timezone.now(),
+        "job_tips": job_tips(outcome.options, recommended, query), "updated_at": timezone.now(),
     })
 
 

@@ -102,5 +102,5 @@ def test_the_wizard_lists_the_per_token_option_for_a_fine_tune(seeded):
     query = wizard_query({"model_params_b": 7, "method": "lora", "dataset_tokens": 20_000_000, "epochs": 1}, {})
     outcome = compare(query)
     assert not outcome.errors, outcome.errors
-    ft = [o for o in outcome.options if o["billing"] == "per_token"]
-    assert len(ft) == 1 and ft[0]["provider_name"] == "Together AI fine-tuning"
+    ft = [o for o in outcome.options if o.billing == "per_token"]
+    assert len(ft) == 1 and ft[0].provider_name == "Together AI fine-tuning"

@@ -84,6 +84,37 @@ def test_the_whole_wizard_walk_and_a_saved_comparison_never_build_an_api_body(ow
     assert asked[-1] == compare_query({"training_hours": 5})
 
 
+def test_the_pages_render_the_typed_answer_never_the_apis_json(owner_client, db, monkeypatch):
+    """/compare/ (page and htmx partial), step 2 and the review read the typed answer
+    (selector.compare.CompareAnswer); only what the wizard stores is the API's JSON (wizard.stored)."""
+    from selector.compare import CompareAnswer
+    from wizard.compare_page import PageOption
+
+    seed_prices()
+    option_id = "lambda:gpu_1x_a100_sxm4:us-east-1:1"
+    assert owner_client.post("/wizard/configure/", JOB).status_code == 302
+    assert owner_client.post("/wizard/providers/", {"option_id": option_id})["Location"] == "/wizard/review/"
+    import selector.api.serializers
+    import wizard.stored
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a page rendered the API's JSON shape")
+
+    for module in (selector.api.serializers, wizard.stored):  # from here on, pages only render
+        monkeypatch.setattr(module, "compare_answer_dict", refuse)
+        monkeypatch.setattr(module, "option_dict", refuse)
+    r = owner_client.get("/compare/", {"training_hours": "3", "local_gpu_type": "RTX 4090"})
+    assert r.status_code == 200 and "Local saves" in r.content.decode()
+    assert isinstance(r.context["result"], CompareAnswer)
+    assert all(isinstance(o, PageOption) for o in r.context["options"]) and r.context["options"]
+    assert owner_client.get("/compare/", {"training_hours": "3"}, HTTP_HX_REQUEST="true").status_code == 200
+    r = owner_client.get("/wizard/providers/")
+    assert r.status_code == 200 and isinstance(r.context["recommended"], PageOption)
+    r = owner_client.get("/wizard/review/")
+    assert r.status_code == 200 and r.context["option"].id == option_id
+    assert "Total cost</dt><dd><strong>$" in r.content.decode()
+
+
 def test_a_recorded_question_is_the_api_body_of_the_same_question(owner_client, owner, db):
     """What the history keeps (and a launch re-prices) is the typed question written as the API's
     JSON body: the API's serializer reads it back to the very same question."""

@@ -1,12 +1,16 @@
-"""Small display helpers: money, rates, hours, ages (``selector.formatting``), timestamps, and the
-availability mark (colour + shape + word)."""
+"""Small display helpers: money, rates, hours, ages (``selector.formatting``), timestamps, the
+price-freshness words, and the availability mark (colour + shape + word). The pages hand the
+templates typed values (Decimal money, float hours, datetimes); every number on a page is written
+by one of these filters."""
+
+import datetime as dt
 
 from django import template
 from django.utils.html import format_html
 
 from selector import formatting
 from selector.formatting import dec
-from wizard.compare_page import AVAILABILITY, TYPICAL_MEANING, TYPICAL_WORDS
+from wizard.compare_page import AVAILABILITY, FRESHNESS_STATES, TYPICAL_MEANING, TYPICAL_WORDS
 
 register = template.Library()
 
@@ -15,6 +19,18 @@ register.filter("usd", formatting.money)
 register.filter("usd_rate", formatting.rate)
 register.filter("hours", formatting.hours)
 register.filter("age", formatting.age)
+register.filter("days_old", formatting.days_old)
+
+
+@register.filter
+def freshness_word(state: str) -> str:
+    """A provider's price state (``ProviderFreshness.state``) at a glance: "live", "list price"..."""
+    return FRESHNESS_STATES.get(state, (state, ""))[0]
+
+
+@register.filter
+def freshness_meaning(state: str) -> str:
+    return FRESHNESS_STATES.get(state, (state, ""))[1]
 
 
 @register.filter
@@ -24,7 +40,7 @@ def when(value) -> str:
 
     if not value:
         return ""
-    d = parse_datetime(str(value))
+    d = value if isinstance(value, dt.datetime) else parse_datetime(str(value))
     if d is None:
         return str(value)[:10]
     if d.hour == 0 and d.minute == 0 and d.second == 0:

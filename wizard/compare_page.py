@@ -17,7 +17,6 @@ from operator import attrgetter
 
 from selector.compare import AnsweredOption, CompareAnswer
 from selector.engine import RATE_PLACES
-from selector.formatting import hours, money
 from selector.query import CompareQuery
 
 AVAILABILITY = {
@@ -218,32 +217,34 @@ def fold_regions(options: Sequence[PageOption]) -> list[OptionGroup]:
     return [groups[k] for k in order]
 
 
-def versus_words(same: bool, cost_diff: Decimal, finish_diff: float) -> str:
-    """"$4.20 more than the recommended option, finishes 2 h sooner" (the chosen option's total and
-    finish minus the recommended one's)."""
-    if same:
-        return "this is the recommended option"
-    if cost_diff > 0:
-        cost = f"{money(abs(cost_diff))} more than the recommended option"
-    elif cost_diff < 0:
-        cost = f"{money(abs(cost_diff))} less than the recommended option"
-    else:
-        cost = "the same cost as the recommended option"
-    if abs(finish_diff) < 1 / 60:
-        when = "finishes at about the same time"
-    elif finish_diff < 0:
-        when = f"finishes {hours(finish_diff)} sooner"
-    else:
-        when = f"finishes {hours(finish_diff)} later"
-    return f"{cost}, {when}"
+def _timing(diff_hours: float) -> str:
+    """"same" within a minute, else "later" / "sooner" (for the first of the two compared)."""
+    if abs(diff_hours) < 1 / 60:
+        return "same"
+    return "later" if diff_hours > 0 else "sooner"
 
 
-def compare_to_recommended(chosen: PageOption, recommended: PageOption | None) -> str:
-    """The chosen option against the recommended one, in words (``versus_words``)."""
+@dataclass(frozen=True)
+class Versus:
+    """The chosen option against the recommended one (``wizard/_versus.html`` says it in words:
+    "$4.20 more than the recommended option, finishes 2 h sooner"). ``cost_diff`` and
+    ``finish_diff`` are the chosen option's total and finish minus the recommended one's."""
+
+    recommended: bool  # False: there was no recommended option
+    same: bool = False
+    cost_diff: Decimal = Decimal(0)
+    finish_diff: float = 0.0
+
+    @property
+    def timing(self) -> str:
+        return _timing(self.finish_diff)
+
+
+def compare_to_recommended(chosen: PageOption, recommended: PageOption | None) -> Versus:
     if recommended is None:
-        return "there is no recommended option to compare with"
-    return versus_words(chosen.id == recommended.id, chosen.total_cost - recommended.total_cost,
-                        chosen.finish_hours - recommended.finish_hours)
+        return Versus(False)
+    return Versus(True, chosen.id == recommended.id, chosen.total_cost - recommended.total_cost,
+                  chosen.finish_hours - recommended.finish_hours)
 
 FILTER_LABELS = {
     "memory": "minimum memory", "provider": "providers", "gpu_type": "GPU type", "gpu_count": "GPU count",
@@ -336,32 +337,41 @@ def _filter_words(code: str, cleaned: dict) -> str:
     return f"The {label} filter" + (f" ({value})" if value else "")
 
 
-def savings_words(local: PageOption | None, cloud: PageOption | None) -> dict | None:
-    """"Savings vs local" in words: what the local GPU saves against the best cloud option and how
-    much longer it takes, or what the cloud saves against it."""
-    if local is None or cloud is None:
-        return None
-    saves = cloud.total_cost - local.total_cost
-    longer = local.finish_hours - cloud.finish_hours
-    label = f"{cloud.provider_name} {cloud.gpu_count}× {cloud.gpu_type}" if cloud.gpu_count > 1 \
-        else f"{cloud.provider_name} {cloud.gpu_type}"
-    if abs(longer) < 1 / 60:
-        when = "in about the same time"
-    elif longer > 0:
-        when = f"but takes {hours(longer)} longer"
-    else:
-        when = f"and finishes {hours(longer)} sooner"
-    if saves > 0:
-        return {"headline": f"Local saves {money(abs(saves))}",
-                "detail": f"Your local {local.gpu_type} costs {money(local.total_cost)} against "
-                          f"{money(cloud.total_cost)} on the best cloud option ({label}), {when}."}
-    if saves < 0:
-        cloud_when = {"in about the same time": "in about the same time"}.get(when) or (
-            f"and finishes {hours(longer)} sooner" if longer > 0 else f"but takes {hours(longer)} longer")
-        return {"headline": f"Cloud saves {money(abs(saves))}",
-                "detail": f"The best cloud option ({label}, {money(cloud.total_cost)}) costs less than your "
-                          f"local {local.gpu_type} ({money(local.total_cost)}) {cloud_when}."}
-    return {"headline": "Same cost", "detail": f"Your local {local.gpu_type} and {label} cost the same, {when}."}
+@dataclass(frozen=True)
+class Savings:
+    """"Savings vs local": the local option against the best cloud option (the results partial says
+    it in words: "Local saves $3.20 ... but takes 2 h longer")."""
+
+    local: PageOption
+    cloud: PageOption
+
+    @property
+    def saves(self) -> Decimal:
+        """What the local GPU saves (> 0) or costs more (< 0) against the best cloud option."""
+        return self.cloud.total_cost - self.local.total_cost
+
+    @property
+    def amount(self) -> Decimal:
+        return abs(self.saves)
+
+    @property
+    def longer(self) -> float:
+        """How much later the local GPU finishes (< 0: sooner)."""
+        return self.local.finish_hours - self.cloud.finish_hours
+
+    @property
+    def timing(self) -> str:
+        """The local GPU finishes at the "same" time, "later" or "sooner"."""
+        return _timing(self.longer)
+
+    @property
+    def cloud_label(self) -> str:
+        c = self.cloud
+        return f"{c.provider_name} {c.gpu_count}× {c.gpu_type}" if c.gpu_count > 1 else f"{c.provider_name} {c.gpu_type}"
+
+
+def savings(local: PageOption | None, cloud: PageOption | None) -> Savings | None:
+    return Savings(local, cloud) if local is not None and cloud is not None else None
 
 
 def hours_note(query: CompareQuery, answer: CompareAnswer | None) -> str:

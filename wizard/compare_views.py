@@ -126,7 +126,7 @@ def selector_context(request, form: SelectorForm, query: CompareQuery | None, pa
         "empty": compare_page.empty_advice(
             answer, cleaned, lambda **changes: f"{page_url}?{query_from(cleaned, **changes)}",
             job_url=reverse("wizard:configure") if mode == "wizard" else ""),
-        "savings": compare_page.savings_words(outcome.pick("local"), outcome.pick("best_cloud")),
+        "savings": compare_page.savings(outcome.pick("local"), outcome.pick("best_cloud")),
         "hours_note": compare_page.hours_note(query, answer) if query is not None else "",
         "job_tips": job_tips(listed, recommended, query) if answer is not None else [],
         "columns": columns, "sorts": sorts, "views": views, "view": cleaned.get("view") or "auto",

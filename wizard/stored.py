@@ -20,7 +20,7 @@ from selector.api.serializers import CompareCostsInputSerializer, compare_answer
 from selector.compare import CompareAnswer
 from selector.formatting import dec
 
-from .compare_page import PageOption, compare, versus_words
+from .compare_page import PageOption, Versus, compare
 
 
 def jsonable(value):
@@ -64,10 +64,10 @@ def _finish_hours(o: dict) -> float:
     return float(dec(o.get("training_hours")) or 0) + setup / 60
 
 
-def stored_versus(chosen: dict, recommended: dict | None) -> str:
-    """A stored choice against the stored recommendation, in the same words as the review step."""
+def stored_versus(chosen: dict, recommended: dict | None) -> Versus:
+    """A stored choice against the stored recommendation (said as on the review step)."""
     if not recommended:
-        return "there is no recommended option to compare with"
-    return versus_words(str(chosen.get("id")) == str(recommended.get("id")),
-                        (dec(chosen.get("total_cost")) or 0) - (dec(recommended.get("total_cost")) or 0),
-                        _finish_hours(chosen) - _finish_hours(recommended))
+        return Versus(False)
+    return Versus(True, str(chosen.get("id")) == str(recommended.get("id")),
+                  (dec(chosen.get("total_cost")) or 0) - (dec(recommended.get("total_cost")) or 0),
+                  _finish_hours(chosen) - _finish_hours(recommended))

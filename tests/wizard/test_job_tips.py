@@ -4,17 +4,23 @@ fine-tune does not fit, spot for a short job, the cheapest price seen in the his
 from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
 
 from selector.compare import AnsweredOption
 from selector.engine import Option, OptionInput
 from selector.query import CompareQuery
 from selector.workload import workload_from
 from wizard.compare_page import PageOption
-from wizard.job_tips import job_tips
+from wizard.job_tips import job_tips as job_tip_values
 
 from .prices import seed_prices
 
 pytestmark = pytest.mark.django_db
+
+
+def job_tips(options, rec, query) -> list[str]:
+    """The tips as the pages say them (wizard/_job_tip.html writes each Tip)."""
+    return [render_to_string("wizard/_job_tip.html", {"t": t}) for t in job_tip_values(options, rec, query)]
 
 
 def _o(id, gpu, mem, total, *, count=1, provider="runpod", interruptible=False, finish=1.0, rate=1.0):

@@ -1,10 +1,10 @@
 """The compare page's read model: the typed answer to the page's typed question (``selector.compare.
 compare_costs``, the function the API view calls) shaped for the templates: each option as a
 ``PageOption`` (the engine's typed option with the attribute names the templates read), column sorts,
-regions folded under their cheapest row, "why is the list empty" with the undoing links, savings and
-the choice against the recommendation in words, the applied filters in a few words. The templates
-format every number with the ``selector_tags`` filters (``selector.formatting``); sentences built here
-call the same formatter. Nothing here prices anything or builds the API's JSON (that is
+regions folded under their cheapest row, "why is the list empty" with the undoing links, "savings vs
+local" (``Savings``) and the choice against the recommendation (``Versus``) as values, the applied
+filters in a few words. The templates write every number with the ``selector_tags`` filters
+(``selector.formatting``). Nothing here prices anything or builds the API's JSON (that is
 ``selector.api.serializers``; what the wizard stores as JSON is ``wizard.stored``). Shared by
 /compare/ and wizard steps 2 and 3."""
 

@@ -222,7 +222,7 @@ def main(argv=None) -> int:
             alone, load_ms, ask = gpuhunt_rows(common.synthetic_offers(size), qs, Path(tmp))
             interleaved: list[float] = []
             with common.gunicorn(workers=2) as base:
-                ours = http_rows(base, qs, iqs, side=lambda memory: interleaved.append(ask(memory)))
+                ours = http_rows(base, qs, iqs, side=lambda memory, out=interleaved, ask=ask: out.append(ask(memory)))
         med, p90 = stats(interleaved)
         # The ratio is against gpuhunt's queries interleaved with ours (same seconds, same load).
         gh = {"what": "gpuhunt in process, catalog in memory, interleaved with ours", "median_ms": med,

@@ -38,7 +38,7 @@ def client_address(request) -> str:
     return (request.META.get("REMOTE_ADDR") or "")[:64]
 
 
-def _key(kind: str, value: str, window_s: int, now: float) -> tuple[str, int]:
+def window_key(kind: str, value: str, window_s: int, now: float) -> tuple[str, int]:
     """The counter key of ``value`` in the current fixed window, and the seconds left in it."""
     start = int(now // window_s) * window_s
     digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
@@ -53,10 +53,6 @@ def _count(key: str) -> int:
 def hit(key: str, window_s: int) -> int:
     """One more request in the fixed-window counter ``key``; the count so far (0: cache down, fail
     open). One Redis round trip with ``config.cache.FailSoftRedisCache``; add + incr elsewhere."""
-    return _bump(key, window_s)
-
-
-def _bump(key: str, window_s: int) -> int:
     fast = getattr(cache, "hit", None)
     if fast is not None:
         return fast(key, window_s + 60)
@@ -102,8 +98,8 @@ class LoginRateLimitMiddleware:
         now = time.time()
         username = (request.POST.get("username") or "").strip().lower()[:150]
         address = client_address(request)
-        user_key, left = _key("login-user", username, window, now)
-        addr_key, _ = _key("login-addr", address, window, now)
+        user_key, left = window_key("login-user", username, window, now)
+        addr_key, _ = window_key("login-addr", address, window, now)
         if (_count(user_key) >= settings.LOGIN_MAX_FAILURES_PER_USERNAME
                 or _count(addr_key) >= settings.LOGIN_MAX_FAILURES_PER_ADDRESS):
             logger.warning("log-in refused: too many failures (address %s)", address)
@@ -116,8 +112,8 @@ class LoginRateLimitMiddleware:
         # Django's login views answer a failed log-in with the form again (200) and a good one
         # with a redirect.
         if response.status_code == 200:
-            _bump(user_key, window)
-            _bump(addr_key, window)
+            hit(user_key, window)
+            hit(addr_key, window)
         elif response.status_code in (301, 302, 303) and username:
             cache.delete(user_key)
         return response
@@ -146,8 +142,8 @@ class PageRateLimitMiddleware:
         if (rate and request.path.startswith(EXPENSIVE_PAGES)
                 and not (getattr(request, "user", None) and request.user.is_authenticated)):
             limit, window = _rate(rate)
-            key, left = _key("page", client_address(request), window, time.time())
-            if _bump(key, window) > limit:
+            key, left = window_key("page", client_address(request), window, time.time())
+            if hit(key, window) > limit:
                 return _too_many(request, None, f"Too many requests for this page from your address. "
                                                 f"Try again in {left} s, or sign in.", left)
         return self.get_response(request)

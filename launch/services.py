@@ -270,7 +270,7 @@ def launch_submit(*, team, user, quote: Quote, budget_usd, confirm: bool, idempo
                                             "use the generated script on the job page")
     budget = _dec(budget_usd) if budget_usd not in (None, "") else None
     if not confirm:
-        raise NotConfirmed(f"Would launch {quote.words()}; budget {money((budget or quote.default_budget_usd))}. "
+        raise NotConfirmed(f"Would launch {quote.words()}; budget {money(budget or quote.default_budget_usd)}. "
                            "Send confirm: true to launch.")
     if budget is None or budget <= 0:
         raise LaunchInputError("budget_usd", "a budget (maximum USD, above 0) must be confirmed before a launch")

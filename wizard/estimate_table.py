@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from selector import estimates
 from selector.workload import Workload
 
-from .models import TrainingJob
 from .questions import workload_of, workload_values
 from .stored import jsonable
 
@@ -94,14 +93,11 @@ def measured_runs(user, limit: int = 10) -> list[MeasuredRun]:
     """Jobs with a measured throughput on a catalog GPU that the user can see (every team they are
     in: a run a teammate measured or calibrated calibrates everyone's estimate), most recently
     measured first."""
-    from django.db.models import Q
-
     from pricing.gpus import GPUS_BY_SLUG
-    from teams.selectors import teams_for
 
-    team_ids = [t.pk for t in teams_for(user)]
-    visible = Q(team_id__in=team_ids) | Q(team__isnull=True, user=user)
-    jobs = (TrainingJob.objects.filter(visible, measured_tokens_per_second__isnull=False)
+    from .selectors import jobs_visible_to  # here: wizard.selectors imports this module
+
+    jobs = (jobs_visible_to(user).filter(measured_tokens_per_second__isnull=False)
             .exclude(measured_gpu_type="").order_by("-measured_at", "-id")[:limit])
     out = []
     for j in jobs:

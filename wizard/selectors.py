@@ -152,16 +152,12 @@ def history_for(user, limit: int = 100):
     """The user's own comparisons and selections (per user, like preferences), and the jobs of every
     team they are in (jobs belong to a team: its members see them), newest first."""
     comparisons = list(Comparison.objects.filter(user=user).prefetch_related("jobs")[:limit])
-    jobs = list(_team_jobs(user).select_related("selection", "team", "user", "launch")[:limit])
+    jobs = list(jobs_visible_to(user).select_related("selection", "team", "user", "launch")[:limit])
     return comparisons, jobs
 
 
 def jobs_visible_to(user):
     """Every job the user may see: those of the teams they are in (and their own pre-team jobs)."""
-    return _team_jobs(user)
-
-
-def _team_jobs(user):
     from django.db.models import Q
 
     from teams.selectors import teams_for
@@ -180,7 +176,7 @@ def job_for_member(user, pk) -> TrainingJob | None:
         return None
     if not (0 < pk < 2**63) or not getattr(user, "is_authenticated", False):
         return None
-    return _team_jobs(user).select_related("selection", "team").filter(pk=pk).first()
+    return jobs_visible_to(user).select_related("selection", "team").filter(pk=pk).first()
 
 
 def job_costs(job: TrainingJob) -> dict:

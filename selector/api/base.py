@@ -62,7 +62,7 @@ class PublicApiThrottle(AnonRateThrottle):
         ident = self.get_cache_key(request, view)
         if ident is None:
             return True
-        key, self._left = ratelimit._key("api", ident, self.duration, time.time())
+        key, self._left = ratelimit.window_key("api", ident, self.duration, time.time())
         return ratelimit.hit(key, self.duration) <= self.num_requests
 
     def wait(self):

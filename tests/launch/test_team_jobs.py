@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from launch import services
-from selector.formatting import hours
 from launch.models import Launch
+from selector.formatting import hours
 from wizard import services as wizard_services
 from wizard.models import Comparison, TrainingJob
 

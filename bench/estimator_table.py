@@ -5,7 +5,8 @@
 The "before" column is bench/data/estimator_before.json (the estimator before issue 14, default
 request), "2026-12-01 start" is bench/data/estimator_2026-12-01_start.json (the estimator at the
 start of that day's revision, commit 7b1ce40), "midday" is bench/data/estimator_2026-12-01_midday.json
-(commit 5ef1cd5, before the second revision); "now" is the current selector.estimator.
+(commit 5ef1cd5, before the second revision), "afternoon" is
+bench/data/estimator_2026-12-01_afternoon.json (commit a7c8d9e, before the third); "now" is the current selector.estimator.
 tests/selector/test_throughput_measurements.py checks that docs/estimator.md shows the current figures.
 """
 
@@ -23,6 +24,7 @@ from selector.measurements import accuracy_table, summary_lines  # noqa: E402
 BEFORE_FILE = Path(__file__).resolve().parent / "data" / "estimator_before.json"
 START_FILE = Path(__file__).resolve().parent / "data" / "estimator_2026-12-01_start.json"
 MIDDAY_FILE = Path(__file__).resolve().parent / "data" / "estimator_2026-12-01_midday.json"
+AFTERNOON_FILE = Path(__file__).resolve().parent / "data" / "estimator_2026-12-01_afternoon.json"
 
 
 def before() -> dict[str, float]:
@@ -39,7 +41,12 @@ def midday() -> dict[str, float]:
     return json.loads(MIDDAY_FILE.read_text())["tokens_per_second_per_gpu"]
 
 
+def afternoon() -> dict[str, float]:
+    """The estimator in the afternoon of 2026-12-01 (commit a7c8d9e, before the third revision), default request."""
+    return json.loads(AFTERNOON_FILE.read_text())["tokens_per_second_per_gpu"]
+
+
 if __name__ == "__main__":
-    print("\n".join(summary_lines(before(), start(), midday())))
+    print("\n".join(summary_lines(before(), start(), midday(), afternoon())))
     print()
     print(accuracy_table(before()))

@@ -95,10 +95,23 @@ GPUS: tuple[GpuSpec, ...] = (
     GpuSpec(
         "a10", "A10", "NVIDIA", 24, 150, 125.0, 125.0, 31.2, "datacenter",
         families=("a10",),
-        aliases=("NVIDIA A10", "A10 24GB", "A10 24GB PCIe", "A10 PCIe", "A10G"),
+        aliases=("NVIDIA A10", "A10 24GB", "A10 24GB PCIe", "A10 PCIe"),
         source="NVIDIA A10 datasheet",
         memory_bandwidth_gbps=600, interconnect_gbps=32,
         bandwidth_source="A10 datasheet: 600 GB/s GDDR6; PCIe 4.0 x16",
+    ),
+    # AWS's variant of the A10 (EC2 G5): the same 24 GB at 600 GB/s, but about half the tensor
+    # throughput (GeForce-like FP32-accumulate rate), so it trains well below an A10.
+    GpuSpec(
+        "a10g", "A10G", "NVIDIA", 24, 150, 70.0, 70.0, 35.0, "datacenter",
+        families=("a10g",),
+        aliases=("NVIDIA A10G", "A10G 24GB", "A10G (24 GB)"),
+        source=("Baseten, 'NVIDIA A10 vs A10G for ML model inference' (2023-11-28): 'the standard A10 boasts 125 TF "
+                "of compute, while the A10G only has 70 TF' (FP16 tensor); Full Stack Deep Learning's cloud GPU table: "
+                "A10G FP32 35, FP16 70 TFLOPS; both from AWS's A10G datasheet. Board power: no citable A10G figure, "
+                "the A10's 150 W is used (only local electricity reads it; the A10G is a cloud-only part)"),
+        memory_bandwidth_gbps=600, interconnect_gbps=32,
+        bandwidth_source="Baseten (above): 'the A10 and A10G share ... 24 gigabytes of GDDR6 VRAM with a memory bandwidth of 600 gigabytes per second'; PCIe 4.0 x16 (EC2 G5)",
     ),
     GpuSpec(
         "a40", "A40", "NVIDIA", 48, 300, 149.7, 149.7, 37.4, "datacenter",

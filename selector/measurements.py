@@ -149,11 +149,12 @@ def accuracy_table(before: dict[str, float]) -> str:
 
 
 def summary_lines(before: dict[str, float], start: dict[str, float] | None = None,
-                  midday: dict[str, float] | None = None) -> list[str]:
+                  midday: dict[str, float] | None = None, afternoon: dict[str, float] | None = None) -> list[str]:
     """Median and max absolute error of the default estimate, before issue 14, at the start of the
     2026-12-01 revision (``start``), at midday that day (``midday``, commit 5ef1cd5: before the
-    second revision) and now, by split and kind, with the band's coverage."""
-    cols = [("2026-12-01 start", start), ("midday", midday)]
+    second revision), in the afternoon (``afternoon``, commit a7c8d9e: before the third) and now,
+    by split and kind, with the band's coverage."""
+    cols = [("2026-12-01 start", start), ("midday", midday), ("afternoon", afternoon)]
     cols = [(name, d) for name, d in cols if d is not None]
     mid = "".join(f" Median {name} |" for name, _ in cols)
     out = [f"| Rows | n | Median abs. error before |{mid} Median now | Max before | Max now | Inside band now |",

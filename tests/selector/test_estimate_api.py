@@ -413,10 +413,9 @@ def test_the_five_field_request_lands_within_20_percent_median_of_held_back_fine
     assert statistics.median(abs(v) for v in errors.values()) <= 0.20, errors
 
 
-@pytest.mark.xfail(strict=True, reason="Not met: the 12 fine-tunes held back before the VectorLM rows are ~22% off "
-                   "(median) with the five-field request (docs/estimator.md, 'What does not hold'); strict, so it "
-                   "fails once they are within 20%.")
 def test_the_five_field_request_lands_within_20_percent_median_of_the_fine_tunes_held_back_at_midday(client):
+    """The 12 fine-tunes held back before the VectorLM rows (the set that failed at the second
+    landing, 21.7%): ~16% since the A10G is its own GPU (docs/estimator.md, third revision)."""
     import statistics
 
     from tests.selector.test_throughput_measurements import HELD_BACK_AT_MIDDAY
@@ -424,15 +423,6 @@ def test_the_five_field_request_lands_within_20_percent_median_of_the_fine_tunes
     errors = {k: v for k, v in _five_field_errors(client, "fine-tuning").items() if k in HELD_BACK_AT_MIDDAY}
     assert len(errors) == len(HELD_BACK_AT_MIDDAY)
     assert statistics.median(abs(v) for v in errors.values()) <= 0.20, errors
-
-
-def test_fine_tunes_held_back_at_midday_through_the_endpoint_stay_within_25_percent_median(client):
-    import statistics
-
-    from tests.selector.test_throughput_measurements import HELD_BACK_AT_MIDDAY
-
-    errors = {k: v for k, v in _five_field_errors(client, "fine-tuning").items() if k in HELD_BACK_AT_MIDDAY}
-    assert statistics.median(abs(v) for v in errors.values()) <= 0.25, errors
 
 
 # --- The five fields at the top level (the issue's own wording of the request) -------------------

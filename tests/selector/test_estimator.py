@@ -1,6 +1,7 @@
 """The pure estimator: FLOPs, memory, fit, throughput, fixed costs, scaling, calibration. No database."""
 
 import math
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -332,9 +333,11 @@ def test_each_gpu_model_gets_its_smallest_fitting_count_and_twice_that():
     assert second.training_hours < first.training_hours
     # At the smallest count the job only just fits, so its "auto" micro-batch is 1 and each GPU
     # gathers the sharded weights per 2,048 tokens over PCIe; at twice the count it fits 2, which
-    # halves that traffic per token: twice the GPUs may cost fewer GPU-hours, never far fewer.
-    # (Before 2026-12-01's "auto" micro-batch the test said "> 0.9 x": a fixed micro-batch of 2.)
-    assert second.gpu_hours > first.gpu_hours * 0.6
+    # halves that traffic per token: twice the GPUs may cost fewer GPU-hours, but each GPU at most
+    # twice as fast (twice the tokens per gather), so never less than half the GPU-hours.
+    # (Before 2026-12-01's "auto" micro-batch the test said "> 0.9 x": a fixed micro-batch of 2;
+    # "> 0.6 x" until the third revision's refit put the transfer constant back near the datasheet.)
+    assert first.gpu_hours * 0.5 < second.gpu_hours < first.gpu_hours
     seventy = estimate_training(Workload(model_params_b=70, dataset_tokens=1e8, method="lora"), A100, 1)
     assert seventy.scaling and seventy.scaling[0].gpu_count == seventy.min_gpus_to_fit > 1
 
@@ -434,7 +437,8 @@ def test_an_auto_micro_batch_drops_to_1_where_2_does_not_fit_and_an_explicit_one
                           n).total > gpu.memory_gb  # at a fixed 2 it would need more GPUs
     roomy = resolve_checkpointing(w, gpu, 2 * n)
     assert roomy.micro_batch_size == 2
-    assert tokens_per_second(w, gpu, 2 * n) / (2 * n) > tokens_per_second(w, gpu, n) / n  # larger micro-batch
+    # the larger micro-batch is faster than 1 at the same count (the gathers spread over more tokens)
+    assert tokens_per_second(w, gpu, 2 * n) > tokens_per_second(replace(w, micro_batch_size=1), gpu, 2 * n)
     explicit = estimate_training(lora_7b(micro_batch_size=6), A100, 1)
     assert explicit.assumptions["micro_batch_size"] == 6
     with pytest.raises(ValueError):

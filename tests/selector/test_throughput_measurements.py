@@ -44,6 +44,10 @@ def midday() -> dict:
     return json.loads((ROOT / "bench" / "data" / "estimator_2026-12-01_midday.json").read_text())["tokens_per_second_per_gpu"]
 
 
+def afternoon() -> dict:
+    return json.loads((ROOT / "bench" / "data" / "estimator_2026-12-01_afternoon.json").read_text())["tokens_per_second_per_gpu"]
+
+
 # Rows added on 2026-12-01 took their split from this rule, fixed before any fit saw them
 # (docs/estimator.md, "Split rule"): holdout when sha256(id) is divisible by 3, fit otherwise.
 RULE_ROWS_FROM = "phs-sm-mistral7b-qlora-a10g"
@@ -88,8 +92,8 @@ def test_pretraining_is_within_20_percent_median(split):
 
 
 # The 12 fine-tunes held back at midday 2026-12-01, before the VectorLM rows joined the holdout:
-# the acceptance is met on today's holdout (20 fine-tunes) but not on these alone (docs/estimator.md,
-# "What does not hold"), and the strict xfail below says so until it is.
+# at the second landing the acceptance held on the whole holdout but not on these alone (21.7%); the
+# A10G as its own GPU (third revision) brought them within it.
 HELD_BACK_AT_MIDDAY = (
     "ttune-l2-7b-lora-4090x2", "ttune-l2-70b-full-a100x8", "ttune-l31-8b-qlora-4090", "ttune-l32-3b-full-ac-a100",
     "qwen-7b-lora-4k-a100", "qwen-14b-qlora-a100", "fsdpq-l2-7b-qlora-fsdp-3090x2", "fsdpq-l2-7b-qlora-4090x2",
@@ -104,20 +108,12 @@ def test_fine_tuning_is_within_20_percent_median_on_the_held_back_rows():
     assert statistics.median(abs(error(m, default=False)) for m in ms) <= MEDIAN_LIMIT
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Not met (docs/estimator.md, 'What does not hold'): the 12 fine-tunes held back before the VectorLM rows "
-    "are ~22% off (median) with the default request (~14% with each run's own settings); the whole holdout "
-    "meets 20% because 8 held-back VectorLM A100 rows are ~7% off. strict: fails, on purpose, once these are within 20%."))
 def test_fine_tuning_is_within_20_percent_median_on_the_rows_held_back_at_midday():
+    """The set that failed at the second landing (21.7%, the A10G counted as an A10): ~16% now with
+    the default request, ~14% with each run's own settings."""
     ms = [m for m in rows("holdout") if m.id in HELD_BACK_AT_MIDDAY]
     assert len(ms) == len(HELD_BACK_AT_MIDDAY)
     assert statistics.median(abs(error(m)) for m in ms) <= MEDIAN_LIMIT
-
-
-def test_the_rows_held_back_at_midday_stay_where_they_are():
-    """Pins today's figures so a change shows: ~22% with the default request, ~14% with the runs' settings."""
-    ms = [m for m in rows("holdout") if m.id in HELD_BACK_AT_MIDDAY]
-    assert statistics.median(abs(error(m)) for m in ms) <= 0.25
     assert statistics.median(abs(error(m, default=False)) for m in ms) <= MEDIAN_LIMIT
 
 
@@ -145,7 +141,7 @@ def test_rows_added_on_2026_12_01_took_their_split_from_the_rule():
             assert f"the rule placed it in {rule_split(m.id)}" in m.derivation, m.id
             continue
         assert m.split == rule_split(m.id), m.id
-    assert {"l4", "a10"} <= {m.gpu for m in added}
+    assert {"l4", "a10g"} <= {m.gpu for m in added}
 
 
 def test_the_api_default_request_is_what_the_table_measures():
@@ -180,5 +176,5 @@ def test_the_published_7b_memory_figures_agree_with_the_fit_checks():
 def test_the_tables_in_docs_match_the_estimator():
     """docs/estimator.md shows these tables; regenerate with ``python -m bench.estimator_table``."""
     docs = (ROOT / "docs" / "estimator.md").read_text()
-    for line in [*summary_lines(before(), start(), midday()), *accuracy_table(before()).splitlines()]:
+    for line in [*summary_lines(before(), start(), midday(), afternoon()), *accuracy_table(before()).splitlines()]:
         assert line in docs, f"docs/estimator.md is out of date: {line}"

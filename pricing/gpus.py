@@ -101,15 +101,19 @@ GPUS: tuple[GpuSpec, ...] = (
         bandwidth_source="A10 datasheet: 600 GB/s GDDR6; PCIe 4.0 x16",
     ),
     # AWS's variant of the A10 (EC2 G5): the same 24 GB at 600 GB/s, but about half the tensor
-    # throughput (GeForce-like FP32-accumulate rate), so it trains well below an A10.
+    # throughput (GeForce-like FP32-accumulate rate), so it trains well below an A10. Sources: Baseten,
+    # "NVIDIA A10 vs A10G for ML model inference" (2023-11-28): "the standard A10 boasts 125 TF of
+    # compute, while the A10G only has 70 TF" (FP16 tensor); Full Stack Deep Learning's cloud GPU
+    # table (fullstackdeeplearning.com/cloud-gpus): A10G 35 FP32 / 70 FP16; both from AWS's A10G
+    # datasheet. Board power: no citable A10G figure; the A10's 150 W is used (only the local
+    # electricity estimate reads it, and the A10G is a cloud-only part).
     GpuSpec(
         "a10g", "A10G", "NVIDIA", 24, 150, 70.0, 70.0, 35.0, "datacenter",
         families=("a10g",),
         aliases=("NVIDIA A10G", "A10G 24GB", "A10G (24 GB)"),
-        source=("Baseten, 'NVIDIA A10 vs A10G for ML model inference' (2023-11-28): 'the standard A10 boasts 125 TF "
-                "of compute, while the A10G only has 70 TF' (FP16 tensor); Full Stack Deep Learning's cloud GPU table: "
-                "A10G FP32 35, FP16 70 TFLOPS; both from AWS's A10G datasheet. Board power: no citable A10G figure, "
-                "the A10's 150 W is used (only local electricity reads it; the A10G is a cloud-only part)"),
+        source=("Baseten, 'NVIDIA A10 vs A10G for ML model inference': the A10G has 70 TF FP16 tensor (A10: 125); "
+                "Full Stack Deep Learning cloud GPU table: 35 FP32 / 70 FP16 (both from AWS's A10G datasheet); "
+                "power: the A10's (no A10G figure)"),
         memory_bandwidth_gbps=600, interconnect_gbps=32,
         bandwidth_source="Baseten (above): 'the A10 and A10G share ... 24 gigabytes of GDDR6 VRAM with a memory bandwidth of 600 gigabytes per second'; PCIe 4.0 x16 (EC2 G5)",
     ),

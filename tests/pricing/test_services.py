@@ -243,3 +243,16 @@ def test_it_closes_a_poll_record_left_running_by_a_dead_worker(settings):
     abandoned.refresh_from_db()
     assert (abandoned.status, run.status) == ("failed", "ok")
     assert "abandoned" in abandoned.error and abandoned.finished_at is not None
+
+
+def test_every_catalog_gpu_fits_the_gpu_model_table():
+    """SQLite does not enforce a CharField's max_length; Postgres does (an A10G source of 388
+    characters once broke every test there). Check the catalog against the table's columns."""
+    from pricing.gpus import GPUS
+    from pricing.models import GpuModel
+
+    for field in GpuModel._meta.concrete_fields:
+        if getattr(field, "max_length", None) and hasattr(GPUS[0], field.name):
+            for gpu in GPUS:
+                value = getattr(gpu, field.name)
+                assert value is None or len(str(value)) <= field.max_length, (gpu.slug, field.name, len(str(value)))

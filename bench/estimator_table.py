@@ -21,32 +21,30 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from selector.measurements import accuracy_table, summary_lines  # noqa: E402
 
-BEFORE_FILE = Path(__file__).resolve().parent / "data" / "estimator_before.json"
-START_FILE = Path(__file__).resolve().parent / "data" / "estimator_2026-12-01_start.json"
-MIDDAY_FILE = Path(__file__).resolve().parent / "data" / "estimator_2026-12-01_midday.json"
-AFTERNOON_FILE = Path(__file__).resolve().parent / "data" / "estimator_2026-12-01_afternoon.json"
+DATA = Path(__file__).resolve().parent / "data"
+# Earlier estimators' default-request figures (tokens/s per GPU per row, each computed once by running
+# that commit's estimator), oldest first: the docs' "before" column, then one column each.
+SNAPSHOTS = {
+    "before": "estimator_before.json",  # commit 575de18, before issue 14
+    "2026-12-01 start": "estimator_2026-12-01_start.json",  # commit 7b1ce40
+    "midday": "estimator_2026-12-01_midday.json",  # commit 5ef1cd5, before the second revision
+    "afternoon": "estimator_2026-12-01_afternoon.json",  # commit a7c8d9e, before the third
+}
 
 
-def before() -> dict[str, float]:
-    return json.loads(BEFORE_FILE.read_text())["tokens_per_second_per_gpu"]
+def snapshot(name: str) -> dict[str, float]:
+    """One earlier estimator's figures (``SNAPSHOTS``), by row id."""
+    return json.loads((DATA / SNAPSHOTS[name]).read_text())["tokens_per_second_per_gpu"]
 
 
-def start() -> dict[str, float]:
-    """The estimator at the start of the 2026-12-01 revision (commit 7b1ce40), default request."""
-    return json.loads(START_FILE.read_text())["tokens_per_second_per_gpu"]
-
-
-def midday() -> dict[str, float]:
-    """The estimator at midday 2026-12-01 (commit 5ef1cd5, before the second revision), default request."""
-    return json.loads(MIDDAY_FILE.read_text())["tokens_per_second_per_gpu"]
-
-
-def afternoon() -> dict[str, float]:
-    """The estimator in the afternoon of 2026-12-01 (commit a7c8d9e, before the third revision), default request."""
-    return json.loads(AFTERNOON_FILE.read_text())["tokens_per_second_per_gpu"]
+def tables() -> tuple[list[str], str]:
+    """The summary lines and the per-row table docs/estimator.md shows."""
+    earlier = [(name, snapshot(name)) for name in SNAPSHOTS if name != "before"]
+    return summary_lines(snapshot("before"), earlier), accuracy_table(snapshot("before"))
 
 
 if __name__ == "__main__":
-    print("\n".join(summary_lines(before(), start(), midday(), afternoon())))
+    summary, table = tables()
+    print("\n".join(summary))
     print()
-    print(accuracy_table(before()))
+    print(table)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -148,14 +149,11 @@ def accuracy_table(before: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
-def summary_lines(before: dict[str, float], start: dict[str, float] | None = None,
-                  midday: dict[str, float] | None = None, afternoon: dict[str, float] | None = None) -> list[str]:
-    """Median and max absolute error of the default estimate, before issue 14, at the start of the
-    2026-12-01 revision (``start``), at midday that day (``midday``, commit 5ef1cd5: before the
-    second revision), in the afternoon (``afternoon``, commit a7c8d9e: before the third) and now,
-    by split and kind, with the band's coverage."""
-    cols = [("2026-12-01 start", start), ("midday", midday), ("afternoon", afternoon)]
-    cols = [(name, d) for name, d in cols if d is not None]
+def summary_lines(before: dict[str, float], earlier: Sequence[tuple[str, dict[str, float]]] = ()) -> list[str]:
+    """Median and max absolute error of the default estimate, before issue 14, at each of the
+    ``earlier`` estimators (a column each: name, figures by row id; bench/estimator_table.py's
+    ``SNAPSHOTS``) and now, by split and kind, with the band's coverage."""
+    cols = list(earlier)
     mid = "".join(f" Median {name} |" for name, _ in cols)
     out = [f"| Rows | n | Median abs. error before |{mid} Median now | Max before | Max now | Inside band now |",
            "|---|---|---|---|---|---|---|" + "---|" * len(cols)]
